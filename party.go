@@ -1,0 +1,83 @@
+package accord
+
+import (
+	"regexp"
+	"strings"
+	"time"
+
+	"golang.org/x/text/language"
+)
+
+// PartyKind says how this node knows a party.
+type PartyKind string
+
+const (
+	// PartySelf is the party that owns this node. There is exactly one.
+	PartySelf PartyKind = "self"
+	// PartyLocal is another party registered by hand (`accord party add`)
+	// because it does not run accord yet: its side of each exchange arrives by
+	// other means (mail, phone) and is recorded here on its behalf.
+	PartyLocal PartyKind = "local"
+	// PartyPeer is another party that runs accord and whose card this node
+	// trusts; its side of each exchange arrives as signed messages.
+	PartyPeer PartyKind = "peer"
+)
+
+// Party is the owner of a node: a national CERT or law-enforcement point of
+// contact of one state.
+type Party struct {
+	ID        string    `json:"id"`
+	Name      string    `json:"name"`
+	Country   string    `json:"country"`
+	Kind      PartyKind `json:"kind"`
+	Endpoint  string    `json:"endpoint,omitempty"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
+}
+
+var partyIDPattern = regexp.MustCompile(`^[a-z][a-z0-9-]{1,31}$`)
+
+// ValidatePartyID returns EINVALID unless id is a lowercase slug of 2–32
+// characters (letters, digits, hyphens, starting with a letter), such as
+// "us-cert" or "cncert".
+func ValidatePartyID(field, id string) error {
+	if !partyIDPattern.MatchString(id) || strings.HasSuffix(id, "-") || strings.Contains(id, "--") {
+		return FieldError(field, "%q is not a party id: use 2–32 lowercase letters, digits and single hyphens, starting with a letter (e.g. us-cert)", id)
+	}
+	return nil
+}
+
+// ValidateCountry returns EINVALID unless cc is an ISO 3166-1 alpha-2 country
+// code in upper case (e.g. US, CN).
+func ValidateCountry(field, cc string) error {
+	if len(cc) != 2 || strings.ToUpper(cc) != cc {
+		return FieldError(field, "%q is not an ISO 3166-1 alpha-2 country code (two upper-case letters, e.g. US, CN)", cc)
+	}
+	r, err := language.ParseRegion(cc)
+	if err != nil || !r.IsCountry() || r.String() != cc {
+		return FieldError(field, "%q is not an assigned ISO 3166-1 alpha-2 country code", cc)
+	}
+	return nil
+}
+
+// Validate checks a party's fields. It returns EINVALID naming the first bad field.
+func (p *Party) Validate() error {
+	if err := ValidatePartyID("id", p.ID); err != nil {
+		return err
+	}
+	if strings.TrimSpace(p.Name) == "" {
+		return FieldError("name", "is required")
+	}
+	if len(p.Name) > 200 {
+		return FieldError("name", "is longer than 200 characters")
+	}
+	if err := ValidateCountry("country", p.Country); err != nil {
+		return err
+	}
+	switch p.Kind {
+	case PartySelf, PartyLocal, PartyPeer:
+	default:
+		return FieldError("kind", "%q is not a party kind (self, local, peer)", p.Kind)
+	}
+	return nil
+}

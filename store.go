@@ -1,0 +1,109 @@
+package accord
+
+import (
+	"context"
+	"time"
+)
+
+// Store keeps one node's data. Implementations (package sqlite; package
+// postgres later) translate their driver's errors into *Error codes in one
+// place and pass the storetest contract suite unchanged.
+//
+// A Store is safe for concurrent use. Every service call of package node runs
+// in exactly one transaction, so a failed call leaves nothing behind.
+type Store interface {
+	// Update runs fn in one read-write transaction and commits it if fn
+	// returns nil; otherwise it rolls back and returns fn's error. Writers are
+	// serialised. Returns EUNAVAILABLE if the store cannot be reached.
+	Update(ctx context.Context, fn func(Tx) error) error
+	// View runs fn in one read-only transaction: fn sees one consistent
+	// snapshot, and writes through tx fail.
+	View(ctx context.Context, fn func(Tx) error) error
+	// Close releases the store. Calls after Close fail.
+	Close() error
+}
+
+// Tx is one transaction of a Store. Its methods return ENOTFOUND when a
+// named row does not exist (never nil, nil), ECONFLICT when a write clashes
+// with a unique key or a concurrent change, EINVALID when a value breaks a
+// constraint of the schema, and EINTERNAL otherwise. Times are stored with
+// microsecond precision in UTC and come back in UTC.
+type Tx interface {
+	// PutParty inserts p, or replaces the party with the same id.
+	PutParty(p *Party) error
+	// Party returns the party with the given id.
+	Party(id string) (*Party, error)
+	// Parties returns every party, ordered by id.
+	Parties() ([]*Party, error)
+
+	// CreateUser inserts u and sets u.ID. ECONFLICT if the name or token hash is taken.
+	CreateUser(u *User) error
+	// UserByName returns the user with the given name.
+	UserByName(name string) (*User, error)
+	// UserByTokenHash returns the user whose token hashes to hash.
+	UserByTokenHash(hash string) (*User, error)
+	// Users returns every user, ordered by id.
+	Users() ([]*User, error)
+
+	// NextSeq increments the named counter and returns its new value (1 the
+	// first time). Counters name id series, e.g. "case" and "request".
+	NextSeq(name string) (int64, error)
+
+	// CreateCase inserts c. ECONFLICT if its id is taken.
+	CreateCase(c *Case) error
+	// UpdateCase replaces the stored case with c's id. ENOTFOUND if absent.
+	UpdateCase(c *Case) error
+	// Case returns the case with the given id.
+	Case(id string) (*Case, error)
+	// Cases returns the cases matching f, newest first.
+	Cases(f CaseFilter) ([]*Case, error)
+
+	// CreateRequest inserts r. ECONFLICT if its id is taken; EINVALID if its
+	// case or parties do not exist.
+	CreateRequest(r *Request) error
+	// UpdateRequest replaces the stored request with r's id. Each update
+	// records exactly one new event, so the stored Seq must be r.Seq-1:
+	// otherwise it returns ECONFLICT (someone else moved the request first).
+	UpdateRequest(r *Request) error
+	// Request returns the request with the given id.
+	Request(id string) (*Request, error)
+	// Requests returns the requests matching f, most recently sent first
+	// (ties broken by id, descending).
+	Requests(f RequestFilter) ([]*Request, error)
+	// CountRequests returns how many requests match f, ignoring its Limit and Offset.
+	CountRequests(f RequestFilter) (int, error)
+
+	// AddEvent appends a lifecycle event. ECONFLICT if (RequestID, Seq) exists.
+	AddEvent(e *Event) error
+	// Events returns a request's events in Seq order.
+	Events(requestID string) ([]*Event, error)
+	// AddAnswer appends an answer. ECONFLICT if (RequestID, Seq) exists.
+	AddAnswer(a *Answer) error
+	// Answers returns a request's answers in Seq order.
+	Answers(requestID string) ([]*Answer, error)
+}
+
+// CaseFilter selects cases. Zero fields do not filter.
+type CaseFilter struct {
+	Status CaseStatus
+	Limit  int // 0: no limit
+	Offset int
+}
+
+// RequestFilter selects requests. Zero fields do not filter; conditions are
+// combined with AND.
+type RequestFilter struct {
+	CaseID string
+	// Party matches requests sent by or to this party.
+	Party string
+	From  string
+	To    string
+	Type  RequestType
+	// Statuses matches any of the listed statuses.
+	Statuses []Status
+	// OverdueAt, when set, keeps only requests overdue at that instant (see
+	// Request.Overdue); the store evaluates it from the stored deadlines.
+	OverdueAt time.Time
+	Limit     int // 0: no limit
+	Offset    int
+}
