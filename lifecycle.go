@@ -46,6 +46,8 @@ type Action string
 // receipt arrives (or, for a party not on accord, is implied by its
 // acknowledgement); the others are taken by a liaison of one side.
 const (
+	// ActionSend is the event that creates a request; it is not a transition.
+	ActionSend          Action = "send"
 	ActionDeliver       Action = "deliver"
 	ActionAcknowledge   Action = "acknowledge"
 	ActionAccept        Action = "accept"
@@ -189,6 +191,8 @@ func (a Action) String() string { return string(a) }
 // Verb returns the action as the past participle used in event logs.
 func (a Action) Verb() string {
 	switch a {
+	case ActionSend:
+		return "sent"
 	case ActionDeliver:
 		return "delivered"
 	case ActionAcknowledge:

@@ -76,3 +76,58 @@ func HashToken(token string) string {
 	sum := sha256.Sum256([]byte(token))
 	return hex.EncodeToString(sum[:])
 }
+
+// Permission is a kind of operation, granted to roles by Can.
+type Permission string
+
+// The permissions of a node. Reading is open to every role; writing is split
+// by job, and admin may do everything.
+const (
+	PermRead          Permission = "read"           // cases, requests, parties, the agreement
+	PermWriteCases    Permission = "write-cases"    // open and edit cases
+	PermWriteRequests Permission = "write-requests" // send and act on requests
+	PermAdmin         Permission = "admin"          // users and parties
+)
+
+var grants = map[Role][]Permission{
+	RoleAnalyst:  {PermRead, PermWriteCases},
+	RoleLiaison:  {PermRead, PermWriteRequests},
+	RoleReviewer: {PermRead},
+	RoleAdmin:    {PermRead, PermWriteCases, PermWriteRequests, PermAdmin},
+}
+
+// Can reports whether role r holds permission p.
+func Can(r Role, p Permission) bool {
+	for _, g := range grants[r] {
+		if g == p {
+			return true
+		}
+	}
+	return false
+}
+
+// RolesWith returns the roles holding permission p, in Roles order.
+func RolesWith(p Permission) []Role {
+	var out []Role
+	for _, r := range Roles {
+		if Can(r, p) {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// Actor is who performs an operation: a user authenticated by token, or the
+// operator at the command line.
+type Actor struct {
+	Name string `json:"name"`
+	Role Role   `json:"role"`
+}
+
+// Require returns EFORBIDDEN unless the actor's role holds p.
+func (a Actor) Require(p Permission) error {
+	if !Can(a.Role, p) {
+		return Errorf(EFORBIDDEN, "role %s may not %s (needs one of: %s)", a.Role, p, joinStrings(RolesWith(p)))
+	}
+	return nil
+}
