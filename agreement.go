@@ -248,20 +248,20 @@ var groundIDPattern = regexp.MustCompile(`^[a-z][a-z0-9-]{0,63}$`)
 
 // tomlError turns a go-toml decode error into "NAME:LINE: reason".
 func tomlError(name string, err error) error {
-	var de *toml.DecodeError
-	if errors.As(err, &de) {
-		line, _ := de.Position()
-		msg := de.Error()
-		if k := de.Key(); len(k) > 0 {
-			msg = strings.Join(k, ".") + ": " + msg
-		}
-		return &Error{Code: EINVALID, Message: fmt.Sprintf("%s:%d: %s", name, line, msg), Err: err}
-	}
 	var se *toml.StrictMissingError
 	if errors.As(err, &se) && len(se.Errors) > 0 {
 		first := se.Errors[0]
 		line, _ := first.Position()
 		return &Error{Code: EINVALID, Message: fmt.Sprintf("%s:%d: %s: unknown key", name, line, strings.Join(first.Key(), ".")), Err: err}
+	}
+	var de *toml.DecodeError
+	if errors.As(err, &de) {
+		line, _ := de.Position()
+		msg := strings.TrimPrefix(de.Error(), "toml: ")
+		if k := de.Key(); len(k) > 0 {
+			msg = strings.Join(k, ".") + ": " + msg
+		}
+		return &Error{Code: EINVALID, Message: fmt.Sprintf("%s:%d: %s", name, line, msg), Err: err}
 	}
 	return &Error{Code: EINVALID, Message: fmt.Sprintf("%s: %v", name, err), Err: err}
 }

@@ -67,7 +67,7 @@ func (d Duration) String() string {
 	}
 	var b strings.Builder
 	rest := time.Duration(d)
-	for _, u := range durationUnits {
+	for _, u := range durationUnits[1:] { // days, not weeks: "10d" reads better than "1w3d"
 		if n := rest / u.d; n > 0 {
 			fmt.Fprintf(&b, "%d%s", n, u.unit)
 			rest -= n * u.d
