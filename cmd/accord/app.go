@@ -134,12 +134,19 @@ func (e *env) Close() error { return e.store.Close() }
 
 // open loads the node at m.home: config, agreement (refused with file, line
 // and reason when malformed) and store (migrated to this binary's schema).
-func (m *Main) open(ctx context.Context) (*env, error) {
+//
+// One-shot commands log only warnings: what they did is printed on stdout and
+// kept in the request's history; `serve` logs at the configured level.
+func (m *Main) open(ctx context.Context, serving bool) (*env, error) {
 	cfg, err := loadConfig(m.home)
 	if err != nil {
 		return nil, err
 	}
-	log := m.logger(cfg.Log)
+	logCfg := cfg.Log
+	if !serving {
+		logCfg.Level = "warn"
+	}
+	log := m.logger(logCfg)
 	agreement, err := accord.LoadAgreement(homePath(m.home, cfg.Agreement))
 	if err != nil {
 		return nil, err
@@ -174,7 +181,7 @@ func operator() accord.Actor {
 
 // withEnv opens the node, runs fn and closes it.
 func (m *Main) withEnv(cmd *cobra.Command, fn func(ctx context.Context, e *env) error) error {
-	e, err := m.open(cmd.Context())
+	e, err := m.open(cmd.Context(), cmd.Name() == "serve")
 	if err != nil {
 		return err
 	}

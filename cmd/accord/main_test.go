@@ -108,7 +108,6 @@ func TestMalformedAgreementRefusedAtStart(t *testing.T) {
 	}
 }
 
-
 func TestServeAndGracefulShutdown(t *testing.T) {
 	home := filepath.Join(t.TempDir(), "us")
 	now := time.Now().UTC()

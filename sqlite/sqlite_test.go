@@ -1,0 +1,291 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/accord-cyber/accord"
+	"github.com/accord-cyber/accord/storetest"
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+)
+
+// open opens a fresh database in t's temporary directory, closed at the end.
+func open(t testing.TB) *DB {
+	t.Helper()
+	db, err := Open(context.Background(), filepath.Join(t.TempDir(), "accord.db"))
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	t.Cleanup(func() {
+		if err := db.Close(); err != nil {
+			t.Errorf("Close: %v", err)
+		}
+	})
+	return db
+}
+
+func TestContract(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) accord.Store { return open(t) })
+}
+
+// rawQuery returns the single value of a query run on a plain connection to
+// the file, outside the store.
+func rawQuery(t *testing.T, path, query string) string {
+	t.Helper()
+	db, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var v string
+	if err := db.QueryRow(query).Scan(&v); err != nil {
+		t.Fatalf("%s: %v", query, err)
+	}
+	return v
+}
+
+func TestMigrations(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "accord.db")
+	db, err := Open(ctx, path)
+	if err != nil {
+		t.Fatalf("Open of a new file: %v", err)
+	}
+	p := &accord.Party{ID: "us-cert", Name: "US-CERT", Country: "US", Kind: accord.PartySelf}
+	if err := db.Update(ctx, func(tx accord.Tx) error { return tx.PutParty(p) }); err != nil {
+		t.Fatalf("PutParty: %v", err)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+	tables := rawQuery(t, path, `SELECT group_concat(name, ' ') FROM (SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name)`)
+	if want := "answers cases counters goose_db_version parties request_events requests users"; tables != want {
+		t.Errorf("tables after Open = %q, want %q", tables, want)
+	}
+	rows := rawQuery(t, path, `SELECT count(*) FROM goose_db_version`)
+	version := rawQuery(t, path, `SELECT max(version_id) FROM goose_db_version`)
+	if version != "1" {
+		t.Errorf("schema version after Open = %s, want 1", version)
+	}
+
+	// Re-opening applies nothing and keeps the data.
+	db, err = Open(ctx, path)
+	if err != nil {
+		t.Fatalf("second Open: %v", err)
+	}
+	defer db.Close()
+	if got := rawQuery(t, path, `SELECT count(*) FROM goose_db_version`); got != rows {
+		t.Errorf("goose_db_version rows after re-open = %s, want %s (no migration run again)", got, rows)
+	}
+	err = db.View(ctx, func(tx accord.Tx) error {
+		_, err := tx.Party("us-cert")
+		return err
+	})
+	if err != nil {
+		t.Errorf("Party after re-open: %v", err)
+	}
+}
+
+func TestNewerSchemaRefused(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "accord.db")
+	db, err := Open(ctx, path)
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	db.Close()
+	// Pretend a newer accord migrated the file.
+	raw, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := raw.Exec(`INSERT INTO goose_db_version (version_id, is_applied) VALUES (99, 1)`); err != nil {
+		t.Fatal(err)
+	}
+	raw.Close()
+
+	_, err = Open(ctx, path)
+	if accord.ErrorCode(err) != accord.EINVALID {
+		t.Fatalf("Open of a newer database = %v (code %q), want code %q", err, accord.ErrorCode(err), accord.EINVALID)
+	}
+	want := "database schema version 99 is newer than this accord (1): upgrade accord"
+	if msg := accord.ErrorMessage(err); msg != want {
+		t.Errorf("Open of a newer database: message %q, want %q", msg, want)
+	}
+}
+
+func TestOpenErrors(t *testing.T) {
+	dir := t.TempDir()
+	garbage := filepath.Join(dir, "garbage.db")
+	if err := os.WriteFile(garbage, []byte(strings.Repeat("not a database\n", 200)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name, path, want string
+	}{
+		{"empty path", "", accord.EINVALID},
+		{"question mark", filepath.Join(dir, "a?b.db"), accord.EINVALID},
+		{"in memory", ":memory:", accord.EINVALID},
+		{"not a database", garbage, accord.EINVALID},
+		{"missing directory", filepath.Join(dir, "no", "such", "dir", "accord.db"), accord.EUNAVAILABLE},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			db, err := Open(context.Background(), tc.path)
+			if err == nil {
+				db.Close()
+			}
+			if got := accord.ErrorCode(err); got != tc.want {
+				t.Errorf("Open(%q) = %v (code %q), want code %q", tc.path, err, got, tc.want)
+			}
+		})
+	}
+}
+
+func TestPragmas(t *testing.T) {
+	db := open(t)
+	want := map[string]string{"busy_timeout": "10000", "journal_mode": "wal", "synchronous": "1", "foreign_keys": "1"}
+	for name, pool := range map[string]*sql.DB{"writer": db.w, "reader": db.r} {
+		for pragma, v := range want {
+			var got string
+			if err := pool.QueryRow("PRAGMA " + pragma).Scan(&got); err != nil {
+				t.Fatalf("%s: PRAGMA %s: %v", name, pragma, err)
+			}
+			if got != v {
+				t.Errorf("%s: PRAGMA %s = %s, want %s", name, pragma, got, v)
+			}
+		}
+	}
+	var q string
+	if err := db.r.QueryRow("PRAGMA query_only").Scan(&q); err != nil || q != "1" {
+		t.Errorf("reader: PRAGMA query_only = %q (%v), want 1", q, err)
+	}
+}
+
+func TestConcurrentUpdates(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "accord.db")
+	// Two stores on one file stand for two processes (the CLI and `accord
+	// serve`); each has its own writer connection, so they meet on SQLite's
+	// lock, not on database/sql's pool.
+	var stores [2]*DB
+	for i := range stores {
+		db, err := Open(ctx, path)
+		if err != nil {
+			t.Fatalf("Open %d: %v", i, err)
+		}
+		defer db.Close()
+		stores[i] = db
+	}
+	const workers, each = 16, 10
+	var wg sync.WaitGroup
+	errs := make(chan error, workers*each)
+	seen := make(chan int64, workers*each)
+	for w := range workers {
+		wg.Go(func() {
+			db := stores[w%2]
+			for range each {
+				err := db.Update(ctx, func(tx accord.Tx) error {
+					n, err := tx.NextSeq("request")
+					if err != nil {
+						return err
+					}
+					// A read between the increment and the commit widens the
+					// window in which another writer could interleave.
+					if _, err := tx.Parties(); err != nil {
+						return err
+					}
+					seen <- n
+					return nil
+				})
+				if err != nil {
+					errs <- err
+				}
+			}
+		})
+		// Readers run alongside and must never block or fail.
+		wg.Go(func() {
+			for range each {
+				if err := stores[w%2].View(ctx, func(tx accord.Tx) error { _, err := tx.Users(); return err }); err != nil {
+					errs <- fmt.Errorf("View: %w", err)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	close(seen)
+	for err := range errs {
+		t.Errorf("concurrent Update: %v", err)
+	}
+	got := map[int64]bool{}
+	for n := range seen {
+		if got[n] {
+			t.Errorf("NextSeq returned %d twice", n)
+		}
+		got[n] = true
+	}
+	for n := int64(1); n <= workers*each; n++ {
+		if !got[n] {
+			t.Errorf("NextSeq never returned %d", n)
+		}
+	}
+}
+
+func TestViewIsQueryOnly(t *testing.T) {
+	db := open(t)
+	err := db.View(context.Background(), func(atx accord.Tx) error {
+		// Bypass the Tx methods' own check: the connection itself refuses.
+		_, err := atx.(*tx).tx.Exec(`INSERT INTO counters (name, value) VALUES ('x', 1)`)
+		return err
+	})
+	var se *sqlite.Error
+	if !errors.As(err, &se) || se.Code() != sqlite3.SQLITE_READONLY {
+		t.Errorf("INSERT in a View = %v, want SQLITE_READONLY", err)
+	}
+	err = db.View(context.Background(), func(tx accord.Tx) error { _, err := tx.NextSeq("x"); return err })
+	if accord.ErrorCode(err) != accord.EINTERNAL || !strings.Contains(err.Error(), "read-only") {
+		t.Errorf("NextSeq in a View = %v, want EINTERNAL naming the read-only transaction", err)
+	}
+}
+
+func TestTranslate(t *testing.T) {
+	cause := errors.New("disk on fire")
+	ae := accord.Errorf(accord.ENOTFOUND, "gone")
+	tests := []struct {
+		name string
+		err  error
+		want string
+	}{
+		{"nil", nil, ""},
+		{"accord error unchanged", ae, accord.ENOTFOUND},
+		{"wrapped accord error", fmt.Errorf("x: %w", ae), accord.ENOTFOUND},
+		{"cancelled", context.Canceled, accord.EUNAVAILABLE},
+		{"deadline", fmt.Errorf("query: %w", context.DeadlineExceeded), accord.EUNAVAILABLE},
+		{"conn done", sql.ErrConnDone, accord.EUNAVAILABLE},
+		{"other", cause, accord.EINTERNAL},
+	}
+	for _, tc := range tests {
+		got := translate(tc.err, "do %s", "it")
+		if code := accord.ErrorCode(got); code != tc.want {
+			t.Errorf("translate(%s) = %v (code %q), want code %q", tc.name, got, code, tc.want)
+		}
+		if tc.err != nil && !errors.Is(got, tc.err) {
+			t.Errorf("translate(%s) = %v, which does not wrap the cause", tc.name, got)
+		}
+	}
+	if got := translate(ae, "x"); got != error(ae) {
+		t.Errorf("translate(accord error) = %v, want it unchanged", got)
+	}
+	if got := translate(cause, "read party %s", "us-cert"); !strings.HasPrefix(got.Error(), "read party us-cert") {
+		t.Errorf("translate: message %q, want it to start with the operation", got.Error())
+	}
+}

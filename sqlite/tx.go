@@ -1,0 +1,220 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+
+	"github.com/accord-cyber/accord"
+)
+
+// timeLayout is how times are stored: UTC, microseconds, fixed width, so that
+// comparing the text compares the instants.
+const timeLayout = "2006-01-02T15:04:05.000000Z"
+
+// stmt names one prepared statement. The read statements come first: the
+// reader pool prepares only those, the writer prepares all of them.
+type stmt int
+
+const (
+	sParty stmt = iota
+	sParties
+	sUserByName
+	sUserByTokenHash
+	sUsers
+	sCase
+	sRequest
+	sRequestSeq
+	sEvents
+	sAnswers
+	nReadStmts // the number of read statements
+)
+
+const (
+	sPutParty stmt = nReadStmts + iota
+	sCreateUser
+	sNextSeq
+	sCreateCase
+	sUpdateCase
+	sCreateRequest
+	sUpdateRequest
+	sAddEvent
+	sAddAnswer
+	nStmts
+)
+
+// statements returns the SQL of every prepared statement, indexed by stmt.
+func statements() [nStmts]string {
+	return [nStmts]string{
+		sParty:           sqlParty,
+		sParties:         sqlParties,
+		sUserByName:      sqlUserByName,
+		sUserByTokenHash: sqlUserByTokenHash,
+		sUsers:           sqlUsers,
+		sCase:            sqlCase,
+		sRequest:         sqlRequest,
+		sRequestSeq:      sqlRequestSeq,
+		sEvents:          sqlEvents,
+		sAnswers:         sqlAnswers,
+		sPutParty:        sqlPutParty,
+		sCreateUser:      sqlCreateUser,
+		sNextSeq:         sqlNextSeq,
+		sCreateCase:      sqlCreateCase,
+		sUpdateCase:      sqlUpdateCase,
+		sCreateRequest:   sqlCreateRequest,
+		sUpdateRequest:   sqlUpdateRequest,
+		sAddEvent:        sqlAddEvent,
+		sAddAnswer:       sqlAddAnswer,
+	}
+}
+
+// prepared holds the statements prepared on one *sql.DB. database/sql
+// prepares each lazily on every connection of that DB and keeps it there, so
+// a transaction reuses the compiled statement instead of parsing SQL again.
+type prepared [nStmts]*sql.Stmt
+
+// prepare prepares the first n statements on db.
+func prepare(ctx context.Context, db *sql.DB, n stmt) (*prepared, error) {
+	var p prepared
+	text := statements()
+	for i := stmt(0); i < n; i++ {
+		s, err := db.PrepareContext(ctx, text[i])
+		if err != nil {
+			p.close()
+			return nil, fmt.Errorf("prepare %q: %w", text[i], err)
+		}
+		p[i] = s
+	}
+	return &p, nil
+}
+
+// close closes every prepared statement.
+func (p *prepared) close() {
+	for _, s := range p {
+		if s != nil {
+			s.Close()
+		}
+	}
+}
+
+// tx implements accord.Tx on one database/sql transaction. It is used by one
+// goroutine, for the duration of one Update or View call.
+type tx struct {
+	ctx      context.Context
+	tx       *sql.Tx
+	prepared *prepared
+	readOnly bool
+	// stmts caches the transaction-bound form of each prepared statement, so
+	// a transaction that repeats a statement binds it once.
+	stmts [nStmts]*sql.Stmt
+}
+
+var _ accord.Tx = (*tx)(nil)
+
+// stmt returns prepared statement s bound to the transaction.
+func (t *tx) stmt(s stmt) *sql.Stmt {
+	if t.stmts[s] == nil {
+		t.stmts[s] = t.tx.StmtContext(t.ctx, t.prepared[s])
+	}
+	return t.stmts[s]
+}
+
+// exec runs a prepared write statement.
+func (t *tx) exec(s stmt, args ...any) (sql.Result, error) {
+	return t.stmt(s).ExecContext(t.ctx, args...)
+}
+
+// writable returns EINTERNAL when the transaction is a View: writing there
+// is a bug of the caller. The reader connections are query-only as well, so
+// this only makes the error clear.
+func (t *tx) writable(op string) error {
+	if t.readOnly {
+		return accord.Errorf(accord.EINTERNAL, "%s: write in a read-only transaction", op)
+	}
+	return nil
+}
+
+// timeArg returns the stored form of t: NULL for the zero time, else UTC text
+// truncated to microseconds.
+func timeArg(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return t.UTC().Format(timeLayout)
+}
+
+// textArg returns NULL for "" and s otherwise, for optional references and
+// optional unique values.
+func textArg(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+// timeDest scans a stored time (or NULL, as the zero time) into *p.
+type timeDest struct{ p *time.Time }
+
+// Scan implements sql.Scanner.
+func (d timeDest) Scan(src any) error {
+	var s string
+	switch v := src.(type) {
+	case nil:
+		*d.p = time.Time{}
+		return nil
+	case string:
+		s = v
+	case []byte:
+		s = string(v)
+	default:
+		return fmt.Errorf("stored time is %T, not text", src)
+	}
+	t, err := time.Parse(timeLayout, s)
+	if err != nil {
+		// Rows edited by hand may carry another RFC 3339 form.
+		t, err = time.Parse(time.RFC3339Nano, s)
+		if err != nil {
+			return fmt.Errorf("stored time %q: %w", s, err)
+		}
+	}
+	*d.p = t.UTC()
+	return nil
+}
+
+// textDest scans text (or NULL, as "") into *p.
+type textDest struct{ p *string }
+
+// Scan implements sql.Scanner.
+func (d textDest) Scan(src any) error {
+	switch v := src.(type) {
+	case nil:
+		*d.p = ""
+	case string:
+		*d.p = v
+	case []byte:
+		*d.p = string(v)
+	default:
+		return fmt.Errorf("stored text is %T", src)
+	}
+	return nil
+}
+
+// pageClause returns the LIMIT/OFFSET clause for limit and offset (0: none),
+// or EINVALID when either is negative.
+func pageClause(limit, offset int) (string, []any, error) {
+	if limit < 0 {
+		return "", nil, accord.FieldError("limit", "%d is negative", limit)
+	}
+	if offset < 0 {
+		return "", nil, accord.FieldError("offset", "%d is negative", offset)
+	}
+	switch {
+	case limit > 0:
+		return " LIMIT ? OFFSET ?", []any{limit, offset}, nil
+	case offset > 0:
+		// SQLite has no OFFSET without LIMIT; -1 means no limit.
+		return " LIMIT -1 OFFSET ?", []any{offset}, nil
+	}
+	return "", nil, nil
+}
