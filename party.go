@@ -1,6 +1,7 @@
 package accord
 
 import (
+	"net/url"
 	"regexp"
 	"strings"
 	"time"
@@ -73,6 +74,12 @@ func (p *Party) Validate() error {
 	}
 	if err := ValidateCountry("country", p.Country); err != nil {
 		return err
+	}
+	if p.Endpoint != "" {
+		u, err := url.Parse(p.Endpoint)
+		if err != nil || len(p.Endpoint) > 500 || !(((u.Scheme == "https" || u.Scheme == "http") && u.Host != "") || (u.Scheme == "mailto" && u.Opaque != "")) {
+			return FieldError("endpoint", "%q is not an http(s) URL or a mailto: address", p.Endpoint)
+		}
 	}
 	switch p.Kind {
 	case PartySelf, PartyLocal, PartyPeer:

@@ -89,6 +89,9 @@ const (
 	PermAdmin         Permission = "admin"          // users and parties
 )
 
+// Permissions lists every permission.
+var Permissions = []Permission{PermRead, PermWriteCases, PermWriteRequests, PermAdmin}
+
 var grants = map[Role][]Permission{
 	RoleAnalyst:  {PermRead, PermWriteCases},
 	RoleLiaison:  {PermRead, PermWriteRequests},

@@ -277,18 +277,19 @@ func (s *Service) Requests(ctx context.Context, actor accord.Actor, q RequestQue
 }
 
 // Step is one lifecycle action to record on a request, with what it needs:
-// Ground and Text for a decline; Body for an answer; Score (1–5) for a
-// rating; Note optionally for any. At, when set, is when the step really
+// Ground and Text for a decline; Body for an answer; Score (1–5) and
+// optionally Comment for a rating; Note optionally for any. At, when set, is when the step really
 // happened; it is accepted only for steps of a party not on accord (recorded
 // here afterwards) and must not be in the future or before the previous step.
 type Step struct {
-	Action accord.Action `json:"action"`
-	Ground string        `json:"ground,omitempty"`
-	Text   string        `json:"text,omitempty"`
-	Body   string        `json:"body,omitempty"`
-	Score  int           `json:"score,omitempty"`
-	Note   string        `json:"note,omitempty"`
-	At     time.Time     `json:"at,omitzero"`
+	Action  accord.Action `json:"action"`
+	Ground  string        `json:"ground,omitempty"`
+	Text    string        `json:"text,omitempty"`
+	Body    string        `json:"body,omitempty"`
+	Score   int           `json:"score,omitempty"`
+	Comment string        `json:"comment,omitempty"`
+	Note    string        `json:"note,omitempty"`
+	At      time.Time     `json:"at,omitzero"`
 }
 
 // Act records one lifecycle step on a request and returns the request after
@@ -466,10 +467,10 @@ func (s *Service) apply(r *accord.Request, other *accord.Party, st Step, actor a
 		if err := accord.ValidateRating(st.Score); err != nil {
 			return nil, nil, err
 		}
-		if len(st.Text) > 2000 {
-			return nil, nil, accord.FieldError("text", "is longer than 2000 bytes")
+		if len(st.Comment) > 2000 {
+			return nil, nil, accord.FieldError("comment", "is longer than 2000 bytes")
 		}
-		r.RatedAt, r.Rating, r.RatingComment = at, st.Score, strings.TrimSpace(st.Text)
+		r.RatedAt, r.Rating, r.RatingComment = at, st.Score, strings.TrimSpace(st.Comment)
 	case accord.ActionClose:
 		r.ClosedAt = at
 	case accord.ActionWithdraw:

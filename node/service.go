@@ -80,20 +80,22 @@ func (s *Service) InitSelf(ctx context.Context, p accord.Party) (*accord.Party, 
 // AddParty registers another party that does not run accord yet (kind
 // local), or updates one already registered so. Needs PermAdmin. EINVALID on
 // bad fields; ECONFLICT when the id is this node's own party or a trusted peer.
-func (s *Service) AddParty(ctx context.Context, actor accord.Actor, p accord.Party) (*accord.Party, error) {
+//
+// created is true when the party was new.
+func (s *Service) AddParty(ctx context.Context, actor accord.Actor, p accord.Party) (_ *accord.Party, created bool, _ error) {
 	if err := actor.Require(accord.PermAdmin); err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	now := s.Now()
 	p.Kind = accord.PartyLocal
 	if err := p.Validate(); err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	err := s.store.Update(ctx, func(tx accord.Tx) error {
 		old, err := tx.Party(p.ID)
 		switch {
 		case accord.ErrorCode(err) == accord.ENOTFOUND:
-			p.CreatedAt = now
+			p.CreatedAt, created = now, true
 		case err != nil:
 			return err
 		case old.Kind != accord.PartyLocal:
@@ -105,10 +107,23 @@ func (s *Service) AddParty(ctx context.Context, actor accord.Actor, p accord.Par
 		return tx.PutParty(&p)
 	})
 	if err != nil {
-		return nil, fmt.Errorf("add party %s: %w", p.ID, err)
+		return nil, false, fmt.Errorf("add party %s: %w", p.ID, err)
 	}
 	s.log.Info("party registered", "party", p.ID, "country", p.Country, "by", actor.Name)
-	return &p, nil
+	return &p, created, nil
+}
+
+// Party returns the party with the given id. Needs PermRead. ENOTFOUND if absent.
+func (s *Service) Party(ctx context.Context, actor accord.Actor, id string) (*accord.Party, error) {
+	if err := actor.Require(accord.PermRead); err != nil {
+		return nil, err
+	}
+	var p *accord.Party
+	err := s.store.View(ctx, func(tx accord.Tx) (err error) {
+		p, err = tx.Party(id)
+		return err
+	})
+	return p, err
 }
 
 // Parties returns every party this node knows, ordered by id. Needs PermRead.
@@ -128,7 +143,7 @@ func (s *Service) Parties(ctx context.Context, actor accord.Actor) ([]*accord.Pa
 
 // AddUser creates a user with a fresh API token and returns both; the token
 // is shown once and only its hash is kept. Needs PermAdmin. EINVALID on a bad
-// name or role, ECONFLICT if the name is taken.
+// name or role, ECONFLICT (field name) if the name is taken.
 func (s *Service) AddUser(ctx context.Context, actor accord.Actor, name string, role accord.Role) (*accord.User, string, error) {
 	if err := actor.Require(accord.PermAdmin); err != nil {
 		return nil, "", err
@@ -143,7 +158,7 @@ func (s *Service) AddUser(ctx context.Context, actor accord.Actor, name string, 
 	u := &accord.User{Name: name, Role: role, TokenHash: hash, CreatedAt: s.Now()}
 	if err := s.store.Update(ctx, func(tx accord.Tx) error { return tx.CreateUser(u) }); err != nil {
 		if accord.ErrorCode(err) == accord.ECONFLICT {
-			return nil, "", accord.FieldError("name", "user %q already exists", name)
+			return nil, "", &accord.Error{Code: accord.ECONFLICT, Field: "name", Message: fmt.Sprintf("user %q already exists", name)}
 		}
 		return nil, "", fmt.Errorf("add user %s: %w", name, err)
 	}

@@ -56,7 +56,7 @@ func newFixture(t *testing.T) *fixture {
 	if _, err := svc.InitSelf(ctx, accord.Party{ID: "us-cert", Name: "US-CERT", Country: "US"}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := svc.AddParty(ctx, admin, accord.Party{ID: "cncert", Name: "CNCERT/CC", Country: "CN"}); err != nil {
+	if _, _, err := svc.AddParty(ctx, admin, accord.Party{ID: "cncert", Name: "CNCERT/CC", Country: "CN"}); err != nil {
 		t.Fatal(err)
 	}
 	err = store.Update(ctx, func(tx accord.Tx) error {
@@ -115,7 +115,7 @@ func TestOutgoingLifecycleRecordedOnBehalfOfLocalParty(t *testing.T) {
 	d = f.act(t, d.ID, node.Step{Action: accord.ActionAnswerPartial, Body: "Preserved; producing."})
 	f.clock.Advance(24 * time.Hour)
 	d = f.act(t, d.ID, node.Step{Action: accord.ActionAnswerFinal, Body: "Logs attached."})
-	d = f.act(t, d.ID, node.Step{Action: accord.ActionRate, Score: 4, Text: "complete, a day late"})
+	d = f.act(t, d.ID, node.Step{Action: accord.ActionRate, Score: 4, Comment: "complete, a day late"})
 	d = f.act(t, d.ID, node.Step{Action: accord.ActionClose})
 
 	if d.Status != accord.StatusClosed || d.Seq != 8 || d.Rating != 4 {
@@ -341,13 +341,13 @@ func TestUsersAndTokens(t *testing.T) {
 	if _, err := f.svc.Authenticate(f.ctx, token+"x"); accord.ErrorCode(err) != accord.EUNAUTHORIZED {
 		t.Errorf("Authenticate(wrong) = %v, want unauthorized", err)
 	}
-	if _, _, err := f.svc.AddUser(f.ctx, admin, "li.wei", accord.RoleAdmin); accord.ErrorCode(err) != accord.EINVALID {
+	if _, _, err := f.svc.AddUser(f.ctx, admin, "li.wei", accord.RoleAdmin); accord.ErrorCode(err) != accord.ECONFLICT {
 		t.Errorf("duplicate user: %v", err)
 	}
 	if _, _, err := f.svc.AddUser(f.ctx, liaison, "mallory", accord.RoleAdmin); accord.ErrorCode(err) != accord.EFORBIDDEN {
 		t.Errorf("liaison adding a user: %v", err)
 	}
-	if _, err := f.svc.AddParty(f.ctx, admin, accord.Party{ID: "us-cert", Name: "x", Country: "US"}); accord.ErrorCode(err) != accord.ECONFLICT {
+	if _, _, err := f.svc.AddParty(f.ctx, admin, accord.Party{ID: "us-cert", Name: "x", Country: "US"}); accord.ErrorCode(err) != accord.ECONFLICT {
 		t.Errorf("re-registering the own party as local: %v", err)
 	}
 }

@@ -51,7 +51,7 @@ func newBenchNode(b *testing.B) *benchNode {
 	if _, err := svc.InitSelf(ctx, accord.Party{ID: "us-cert", Name: "US-CERT", Country: "US"}); err != nil {
 		b.Fatal(err)
 	}
-	if _, err := svc.AddParty(ctx, admin, accord.Party{ID: "cncert", Name: "CNCERT/CC", Country: "CN"}); err != nil {
+	if _, _, err := svc.AddParty(ctx, admin, accord.Party{ID: "cncert", Name: "CNCERT/CC", Country: "CN"}); err != nil {
 		b.Fatal(err)
 	}
 	c, err := svc.CreateCase(ctx, admin, node.NewCase{Title: "Botnet with command servers abroad", Category: "malicious-code"})

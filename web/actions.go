@@ -1,7 +1,6 @@
 package web
 
 import (
-	"errors"
 	"net/http"
 	"time"
 
@@ -92,22 +91,7 @@ type ratingBody struct {
 }
 
 func (b ratingBody) step() (node.Step, error) {
-	return node.Step{Action: accord.ActionRate, Score: b.Score, Text: b.Comment, At: b.At}, nil
-}
-
-// field maps the service's name for a rating's comment (Step.Text) back to
-// this body's.
-func (ratingBody) field(name string) string {
-	if name == "text" {
-		return "comment"
-	}
-	return name
-}
-
-// fieldMapper is a step body whose fields are named differently from the
-// node.Step fields they fill; it renames the field of the service's errors.
-type fieldMapper interface {
-	field(name string) string
+	return node.Step{Action: accord.ActionRate, Score: b.Score, Comment: b.Comment, At: b.At}, nil
 }
 
 // withdrawBody is the body of POST /api/v1/requests/{id}/withdraw.
@@ -147,23 +131,9 @@ func act[B stepBody](s *server) endpoint {
 		}
 		d, err := s.svc.Act(r.Context(), a, r.PathValue("id"), st)
 		if err != nil {
-			return renameField(err, in)
+			return err
 		}
 		s.writeJSON(w, r, http.StatusOK, fixDetail(d))
 		return nil
 	})
-}
-
-// renameField returns err with its field renamed by body, when body is a
-// fieldMapper and err names a field.
-func renameField(err error, body any) error {
-	m, ok := body.(fieldMapper)
-	var e *accord.Error
-	if !ok || !errors.As(err, &e) || e.Field == "" {
-		return err
-	}
-	if name := m.field(e.Field); name != e.Field {
-		return &accord.Error{Code: e.Code, Message: e.Message, Field: name, Err: err}
-	}
-	return err
 }

@@ -62,7 +62,7 @@ func newFixture(t *testing.T) *fixture {
 	if _, err := f.svc.InitSelf(ctx, accord.Party{ID: "us-cert", Name: "US-CERT", Country: "US"}); err != nil {
 		t.Fatalf("InitSelf: %v", err)
 	}
-	if _, err := f.svc.AddParty(ctx, admin, accord.Party{ID: "cncert", Name: "CNCERT/CC", Country: "CN"}); err != nil {
+	if _, _, err := f.svc.AddParty(ctx, admin, accord.Party{ID: "cncert", Name: "CNCERT/CC", Country: "CN"}); err != nil {
 		t.Fatalf("AddParty: %v", err)
 	}
 	for _, role := range accord.Roles {

@@ -317,7 +317,7 @@ func enumSchemas() map[string][]string {
 		"Sector":      accord.Sectors,
 		"TLP":         strs(accord.TLPs),
 		"Role":        strs(accord.Roles),
-		"Permission":  strs([]accord.Permission{accord.PermRead, accord.PermWriteCases, accord.PermWriteRequests, accord.PermAdmin}),
+		"Permission":  strs(accord.Permissions),
 		"Direction":   strs([]accord.Direction{accord.Outgoing, accord.Incoming}),
 		"Overdue":     strs([]accord.Overdue{accord.OverdueAcknowledge, accord.OverdueAnswer}),
 		"CaseStatus":  strs([]accord.CaseStatus{accord.CaseOpen, accord.CaseClosed}),

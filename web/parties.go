@@ -30,27 +30,12 @@ func (s *server) getParty(w http.ResponseWriter, r *http.Request, a accord.Actor
 	if _, err := query(r); err != nil {
 		return err
 	}
-	p, err := s.findParty(r, a, r.PathValue("id"))
+	p, err := s.svc.Party(r.Context(), a, r.PathValue("id"))
 	if err != nil {
 		return err
 	}
 	s.writeJSON(w, r, http.StatusOK, p)
 	return nil
-}
-
-// findParty returns the party with the given id, or ENOTFOUND.
-func (s *server) findParty(r *http.Request, a accord.Actor, id string) (*accord.Party, error) {
-	// node.Service has no lookup by id; the party list is small.
-	ps, err := s.svc.Parties(r.Context(), a)
-	if err != nil {
-		return nil, err
-	}
-	for _, p := range ps {
-		if p.ID == id {
-			return p, nil
-		}
-	}
-	return nil, accord.Errorf(accord.ENOTFOUND, "party %q not found", id)
 }
 
 // newPartyBody is the body of POST /api/v1/parties: a party that does not
@@ -69,15 +54,12 @@ func (s *server) addParty(w http.ResponseWriter, r *http.Request, a accord.Actor
 	if _, err := query(r); err != nil {
 		return err
 	}
-	// AddParty does not say whether it created or updated; ask first. A
-	// race only changes 201 into 200 or back, never the outcome.
-	_, lookupErr := s.findParty(r, a, in.ID)
-	p, err := s.svc.AddParty(r.Context(), a, accord.Party{ID: in.ID, Name: in.Name, Country: in.Country, Endpoint: in.Endpoint})
+	p, created, err := s.svc.AddParty(r.Context(), a, accord.Party{ID: in.ID, Name: in.Name, Country: in.Country, Endpoint: in.Endpoint})
 	if err != nil {
 		return err
 	}
 	status := http.StatusOK
-	if accord.ErrorCode(lookupErr) == accord.ENOTFOUND {
+	if created {
 		status = http.StatusCreated
 		w.Header().Set("Location", "/api/v1/parties/"+url.PathEscape(p.ID))
 	}

@@ -251,7 +251,7 @@ func TestScenarioAdministrationAndErrors(t *testing.T) {
 			wantContains: []string{`"name":"Jane Liaison"`, `"token":"acc_`}, wantNotContains: []string{"token_hash"},
 			wantHeader: map[string]string{"Location": "/api/v1/users/5", "Cache-Control": "no-store"}},
 		{name: "a taken name is refused", method: "POST", path: "/api/v1/users", role: accord.RoleAdmin,
-			body: `{"name":"Jane Liaison","role":"analyst"}`, wantStatus: http.StatusBadRequest, wantContains: []string{`"field":"name"`, "already exists"}},
+			body: `{"name":"Jane Liaison","role":"analyst"}`, wantStatus: http.StatusConflict, wantContains: []string{`"field":"name"`, "already exists"}},
 		{name: "users are listed without tokens", method: "GET", path: "/api/v1/users", role: accord.RoleAdmin, wantStatus: http.StatusOK,
 			wantContains: []string{`"name":"Jane Liaison"`, `"name":"admin user"`}, wantNotContains: []string{"acc_", "token"}},
 		{name: "one user", method: "GET", path: "/api/v1/users/5", role: accord.RoleAdmin, wantStatus: http.StatusOK,

@@ -23,7 +23,7 @@ func (s *server) me(w http.ResponseWriter, r *http.Request, a accord.Actor) erro
 		return err
 	}
 	out := me{Name: a.Name, Role: a.Role, Party: s.svc.SelfID(), Permissions: []accord.Permission{}}
-	for _, p := range []accord.Permission{accord.PermRead, accord.PermWriteCases, accord.PermWriteRequests, accord.PermAdmin} {
+	for _, p := range accord.Permissions {
 		if accord.Can(a.Role, p) {
 			out.Permissions = append(out.Permissions, p)
 		}

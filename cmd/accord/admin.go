@@ -71,7 +71,7 @@ func (m *Main) partyCommand() *cobra.Command {
 		Args:  exactArgs(0, "no arguments"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return m.withEnv(cmd, func(ctx context.Context, e *env) error {
-				got, err := e.svc.AddParty(ctx, operator(), p)
+				got, _, err := e.svc.AddParty(ctx, operator(), p)
 				if err != nil {
 					return err
 				}

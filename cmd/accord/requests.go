@@ -266,7 +266,7 @@ func (m *Main) requestActionCommand(use, short string, action accord.Action) *co
 		f.BoolVar(&final, "final", false, "this is the final, complete answer")
 	case accord.ActionRate:
 		f.IntVar(&st.Score, "score", 0, "1 unusable, 2 poor, 3 adequate, 4 good, 5 excellent (required)")
-		f.StringVar(&st.Text, "comment", "", "what made the answer good or poor")
+		f.StringVar(&st.Comment, "comment", "", "what made the answer good or poor")
 		c.MarkFlagRequired("score")
 	}
 	return c
