@@ -27,13 +27,20 @@ const (
 // Party is the owner of a node: a national CERT or law-enforcement point of
 // contact of one state.
 type Party struct {
-	ID        string    `json:"id"`
-	Name      string    `json:"name"`
-	Country   string    `json:"country"`
-	Kind      PartyKind `json:"kind"`
-	Endpoint  string    `json:"endpoint,omitempty"`
-	CreatedAt time.Time `json:"created_at"`
-	UpdatedAt time.Time `json:"updated_at"`
+	ID       string    `json:"id"`
+	Name     string    `json:"name"`
+	Country  string    `json:"country"`
+	Kind     PartyKind `json:"kind"`
+	Endpoint string    `json:"endpoint,omitempty"`
+	// FederationURL, SigningKey and TLSCert are set for the self party and
+	// for peers (from their party card): the base URL of the party's
+	// federation listener, its Ed25519 public key (32 bytes) and the DER of
+	// its TLS certificate, which is pinned.
+	FederationURL string    `json:"federation_url,omitempty"`
+	SigningKey    []byte    `json:"signing_key,omitempty"`
+	TLSCert       []byte    `json:"tls_certificate,omitempty"`
+	CreatedAt     time.Time `json:"created_at"`
+	UpdatedAt     time.Time `json:"updated_at"`
 }
 
 var partyIDPattern = regexp.MustCompile(`^[a-z][a-z0-9-]{1,31}$`)

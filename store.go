@@ -81,6 +81,45 @@ type Tx interface {
 	AddAnswer(a *Answer) error
 	// Answers returns a request's answers in Seq order.
 	Answers(requestID string) ([]*Answer, error)
+
+	// AddMessage stores a message sent or received, with its JWS and
+	// Digest. ECONFLICT if its id exists.
+	AddMessage(m *Message) error
+	// Message returns the message with the given id.
+	Message(id string) (*Message, error)
+	// Messages returns the messages about a request, in the order stored.
+	Messages(requestID string) ([]*Message, error)
+	// LastSeq returns the highest Seq of the messages sender sent about
+	// requestID that this store holds, or 0.
+	LastSeq(requestID, sender string) (int, error)
+	// CountMessages returns how many messages were sent by sender (any
+	// sender when "").
+	CountMessages(sender string) (int, error)
+
+	// AddReceipt stores a receipt with its JWS. ECONFLICT if a receipt for
+	// the same message exists; EINVALID if the message is not stored.
+	AddReceipt(r *Receipt) error
+	// Receipt returns the receipt for a message.
+	Receipt(messageID string) (*Receipt, error)
+	// CountReceipts returns how many receipts were signed by receiver (any
+	// receiver when "").
+	CountReceipts(receiver string) (int, error)
+
+	// Enqueue adds a message to the outbox. ECONFLICT if it was ever queued
+	// (delivered or not).
+	Enqueue(o *OutboxItem) error
+	// DueOutbox returns up to limit (0: no limit) undelivered items for peer
+	// whose NextAttemptAt is not after now (a zero NextAttemptAt is always
+	// due), in the order they were enqueued.
+	DueOutbox(peer string, now time.Time, limit int) ([]*OutboxItem, error)
+	// PendingOutbox returns how many items wait for delivery to peer (any
+	// peer when ""), due or not.
+	PendingOutbox(peer string) (int, error)
+	// OutboxItem returns the outbox item of a message. ENOTFOUND if absent.
+	OutboxItem(messageID string) (*OutboxItem, error)
+	// UpdateOutbox stores Attempts, NextAttemptAt, LastError and DeliveredAt
+	// of the item with o's MessageID. ENOTFOUND if absent.
+	UpdateOutbox(o *OutboxItem) error
 }
 
 // CaseFilter selects cases. Zero fields do not filter.

@@ -116,6 +116,7 @@ func (s *Service) CreateRequest(ctx context.Context, actor accord.Actor, in NewR
 	}
 
 	var detail *RequestDetail
+	var queued string // the peer a message was queued for
 	err := s.store.Update(ctx, func(tx accord.Tx) error {
 		other := r.To
 		if incoming {
@@ -166,12 +167,23 @@ func (s *Service) CreateRequest(ctx context.Context, actor accord.Actor, in NewR
 				return err
 			}
 		}
+		queued = ""
+		if !incoming && p.Kind == accord.PartyPeer {
+			body := requestBody{Type: r.Type, Priority: r.Priority, Subject: r.Subject, Body: r.Body, LegalBasis: r.LegalBasis, AgreementDigest: r.AgreementDigest}
+			if err := s.enqueue(tx, r, p.ID, accord.KindRequest, body, now); err != nil {
+				return err
+			}
+			queued = p.ID
+		}
 		detail = &RequestDetail{RequestView: s.view(r, now), Events: events, Answers: []*accord.Answer{}}
 		detail.Allowed = s.allowed(r, p)
 		return nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("create request: %w", err)
+	}
+	if queued != "" {
+		s.onEnqueue(queued)
 	}
 	s.log.Info("request recorded", "request", r.ID, "from", r.From, "to", r.To, "type", r.Type, "priority", r.Priority, "by", actor.Name)
 	return detail, nil
@@ -310,7 +322,9 @@ func (s *Service) Act(ctx context.Context, actor accord.Actor, id string, st Ste
 	}
 	now := s.Now()
 	var d *RequestDetail
+	var peer string // set when a message was queued for a peer
 	err := s.store.Update(ctx, func(tx accord.Tx) error {
+		peer = ""
 		r, err := tx.Request(id)
 		if err != nil {
 			return err
@@ -342,11 +356,21 @@ func (s *Service) Act(ctx context.Context, actor accord.Actor, id string, st Ste
 				return err
 			}
 		}
+		if other.Kind == accord.PartyPeer {
+			kind, body := stepMessage(st)
+			if err := s.enqueue(tx, r, other.ID, kind, body, now); err != nil {
+				return err
+			}
+			peer = other.ID
+		}
 		d, err = s.detail(tx, id, now)
 		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("%s request %s: %w", st.Action, id, err)
+	}
+	if peer != "" {
+		s.onEnqueue(peer)
 	}
 	s.log.Info("request "+st.Action.Verb(), "request", id, "status", d.Status, "by", actor.Name)
 	return d, nil
@@ -385,11 +409,11 @@ func (s *Service) allowed(r *accord.Request, other *accord.Party) []accord.Actio
 	return out
 }
 
-// apply moves r by one step, returning the event to record and, for an
-// answer, the answer. It changes r in place and touches no store.
+// apply checks that this node may record st on r now (its own side, or the
+// side of a party not on accord, dated no later than now and no earlier than
+// the previous step) and then takes the step.
 func (s *Service) apply(r *accord.Request, other *accord.Party, st Step, actor accord.Actor, now, last time.Time) (*accord.Event, *accord.Answer, error) {
-	next, err := accord.Transition(!r.AnswerBy.IsZero(), r.Status, st.Action)
-	if err != nil {
+	if _, err := accord.Transition(!r.AnswerBy.IsZero(), r.Status, st.Action); err != nil {
 		return nil, nil, err
 	}
 	side := st.Action.Side()
@@ -410,14 +434,26 @@ func (s *Service) apply(r *accord.Request, other *accord.Party, st Step, actor a
 	if at.Before(last) {
 		return nil, nil, accord.FieldError("at", "%s is before the request's previous step (%s)", at.Format(time.RFC3339), last.Format(time.RFC3339))
 	}
+	return s.step(r, st, actor.Name, at, now)
+}
+
+// step moves r by one step taken at `at` and recorded now by actor (a user
+// of this node, or a peer whose signed message carried the step), returning
+// the event to record and, for an answer, the answer. It checks the
+// lifecycle and the step's own fields, changes r in place and touches no
+// store; who may take the step is the caller's concern.
+func (s *Service) step(r *accord.Request, st Step, actor string, at, now time.Time) (*accord.Event, *accord.Answer, error) {
+	next, err := accord.Transition(!r.AnswerBy.IsZero(), r.Status, st.Action)
+	if err != nil {
+		return nil, nil, err
+	}
 	party := r.To
-	if side == accord.SideRequester {
+	if st.Action.Side() == accord.SideRequester {
 		party = r.From
 	}
 	e := &accord.Event{RequestID: r.ID, Seq: r.Seq + 1, Action: st.Action, From: r.Status, To: next,
-		Party: party, At: at, RecordedAt: now, Actor: actor.Name, Note: strings.TrimSpace(st.Note)}
+		Party: party, At: at, RecordedAt: now, Actor: actor, Note: strings.TrimSpace(st.Note)}
 	var ans *accord.Answer
-
 	switch st.Action {
 	case accord.ActionDeliver:
 		r.ReceivedAt = at
@@ -462,7 +498,7 @@ func (s *Service) apply(r *accord.Request, other *accord.Party, st Step, actor a
 		if final {
 			r.AnsweredAt = at
 		}
-		ans = &accord.Answer{RequestID: r.ID, Final: final, Body: body, At: at, Author: actor.Name}
+		ans = &accord.Answer{RequestID: r.ID, Final: final, Body: body, At: at, Author: actor}
 	case accord.ActionRate:
 		if err := accord.ValidateRating(st.Score); err != nil {
 			return nil, nil, err

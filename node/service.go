@@ -17,6 +17,8 @@ type Service struct {
 	clock     accord.Clock
 	self      string
 	log       *slog.Logger
+	sealer    accord.Sealer
+	onEnqueue func(peer string)
 }
 
 // Config gathers what a Service needs. Store, Agreement and Self are required.
@@ -26,6 +28,12 @@ type Config struct {
 	Clock     accord.Clock // default accord.SystemClock
 	Self      string       // the id of this node's party
 	Logger    *slog.Logger // default slog.Default()
+	// Sealer signs the messages and receipts this node sends to peers. Without
+	// one, requests with peers are refused (EUNAVAILABLE).
+	Sealer accord.Sealer
+	// OnEnqueue, when set, is called after a transaction that queued a
+	// message for peer has committed (it wakes the delivery worker).
+	OnEnqueue func(peer string)
 }
 
 // New returns a Service. It does not touch the store.
@@ -36,7 +44,10 @@ func New(c Config) *Service {
 	if c.Logger == nil {
 		c.Logger = slog.Default()
 	}
-	return &Service{store: c.Store, agreement: c.Agreement, clock: c.Clock, self: c.Self, log: c.Logger}
+	if c.OnEnqueue == nil {
+		c.OnEnqueue = func(string) {}
+	}
+	return &Service{store: c.Store, agreement: c.Agreement, clock: c.Clock, self: c.Self, log: c.Logger, sealer: c.Sealer, onEnqueue: c.OnEnqueue}
 }
 
 // Agreement returns the agreement the node applies.

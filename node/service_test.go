@@ -2,6 +2,7 @@ package node_test
 
 import (
 	"context"
+	"log/slog"
 	"strings"
 	"sync"
 	"testing"
@@ -10,11 +11,15 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/accord-cyber/accord"
+	"github.com/accord-cyber/accord/federation"
 	"github.com/accord-cyber/accord/node"
 	"github.com/accord-cyber/accord/sqlite"
 )
 
 // testClock is a settable clock for tests.
+// quiet discards the services' logs in tests.
+var quiet = slog.New(slog.DiscardHandler)
+
 type testClock struct {
 	mu  sync.Mutex
 	now time.Time
@@ -52,7 +57,11 @@ func newFixture(t *testing.T) *fixture {
 	}
 	t.Cleanup(func() { store.Close() })
 	clock := &testClock{now: time.Date(2026, 11, 2, 8, 0, 0, 0, time.UTC)}
-	svc := node.New(node.Config{Store: store, Agreement: accord.DefaultAgreement(), Clock: clock, Self: "us-cert"})
+	ident, err := federation.GenerateIdentity("us-cert", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc := node.New(node.Config{Store: store, Agreement: accord.DefaultAgreement(), Clock: clock, Self: "us-cert", Sealer: ident, Logger: quiet})
 	if _, err := svc.InitSelf(ctx, accord.Party{ID: "us-cert", Name: "US-CERT", Country: "US"}); err != nil {
 		t.Fatal(err)
 	}

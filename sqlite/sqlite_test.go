@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -13,6 +14,8 @@ import (
 
 	"github.com/accord-cyber/accord"
 	"github.com/accord-cyber/accord/storetest"
+	"github.com/google/go-cmp/cmp"
+	"github.com/pressly/goose/v3"
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
 )
@@ -67,13 +70,13 @@ func TestMigrations(t *testing.T) {
 		t.Fatalf("Close: %v", err)
 	}
 	tables := rawQuery(t, path, `SELECT group_concat(name, ' ') FROM (SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name)`)
-	if want := "answers cases counters goose_db_version parties request_events requests users"; tables != want {
+	if want := "answers cases counters goose_db_version messages outbox parties receipts request_events requests users"; tables != want {
 		t.Errorf("tables after Open = %q, want %q", tables, want)
 	}
 	rows := rawQuery(t, path, `SELECT count(*) FROM goose_db_version`)
 	version := rawQuery(t, path, `SELECT max(version_id) FROM goose_db_version`)
-	if version != "1" {
-		t.Errorf("schema version after Open = %s, want 1", version)
+	if version != "2" {
+		t.Errorf("schema version after Open = %s, want 2", version)
 	}
 
 	// Re-opening applies nothing and keeps the data.
@@ -91,6 +94,82 @@ func TestMigrations(t *testing.T) {
 	})
 	if err != nil {
 		t.Errorf("Party after re-open: %v", err)
+	}
+}
+
+// rawProvider returns a goose provider of the embedded migrations on a plain
+// connection to the file at path, outside the store.
+func rawProvider(t *testing.T, path string) *goose.Provider {
+	t.Helper()
+	db, err := sql.Open("sqlite", path+"?"+pragmas)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	fsys, err := fs.Sub(migrations, "migrations")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := goose.NewProvider(goose.DialectSQLite3, db, fsys, goose.WithDisableGlobalRegistry(true))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestMigrateFederation(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "accord.db")
+	// A database of the first schema, holding a party.
+	p := rawProvider(t, path)
+	if _, err := p.UpTo(ctx, 1); err != nil {
+		t.Fatalf("migrate to version 1: %v", err)
+	}
+	if got := rawQuery(t, path, `SELECT count(*) FROM sqlite_schema WHERE name = 'messages'`); got != "0" {
+		t.Fatalf("messages tables at version 1 = %s, want 0", got)
+	}
+	raw, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := raw.Exec(`INSERT INTO parties (id, name, country, kind, endpoint) VALUES ('cncert', 'CNCERT/CC', 'CN', 'local', '')`); err != nil {
+		t.Fatal(err)
+	}
+	raw.Close()
+
+	// Open migrates it; the party has no federation identity.
+	db, err := Open(ctx, path)
+	if err != nil {
+		t.Fatalf("Open of a version 1 database: %v", err)
+	}
+	var got *accord.Party
+	err = db.View(ctx, func(tx accord.Tx) (err error) {
+		got, err = tx.Party("cncert")
+		return err
+	})
+	if err != nil {
+		t.Fatalf("Party after migration: %v", err)
+	}
+	want := &accord.Party{ID: "cncert", Name: "CNCERT/CC", Country: "CN", Kind: accord.PartyLocal}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("Party after migration mismatch (-want +got):\n%s", d)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	// The down migration undoes it, keeping the party.
+	if _, err := p.DownTo(ctx, 1); err != nil {
+		t.Fatalf("migrate down to version 1: %v", err)
+	}
+	if got := rawQuery(t, path, `SELECT count(*) FROM sqlite_schema WHERE name IN ('messages', 'receipts', 'outbox')`); got != "0" {
+		t.Errorf("federation tables after the down migration = %s, want 0", got)
+	}
+	if got := rawQuery(t, path, `SELECT count(*) FROM pragma_table_info('parties') WHERE name IN ('federation_url', 'signing_key', 'tls_cert')`); got != "0" {
+		t.Errorf("federation columns of parties after the down migration = %s, want 0", got)
+	}
+	if got := rawQuery(t, path, `SELECT name FROM parties WHERE id = 'cncert'`); got != "CNCERT/CC" {
+		t.Errorf("party name after the down migration = %q, want CNCERT/CC", got)
 	}
 }
 
@@ -116,7 +195,7 @@ func TestNewerSchemaRefused(t *testing.T) {
 	if accord.ErrorCode(err) != accord.EINVALID {
 		t.Fatalf("Open of a newer database = %v (code %q), want code %q", err, accord.ErrorCode(err), accord.EINVALID)
 	}
-	want := "database schema version 99 is newer than this accord (1): upgrade accord"
+	want := "database schema version 99 is newer than this accord (2): upgrade accord"
 	if msg := accord.ErrorMessage(err); msg != want {
 		t.Errorf("Open of a newer database: message %q, want %q", msg, want)
 	}

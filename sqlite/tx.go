@@ -1,6 +1,7 @@
 package sqlite
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"fmt"
@@ -28,6 +29,19 @@ const (
 	sRequestSeq
 	sEvents
 	sAnswers
+	sMessage
+	sMessages
+	sMessageExists
+	sLastSeq
+	sCountMessages
+	sCountMessagesBy
+	sReceipt
+	sCountReceipts
+	sCountReceiptsBy
+	sDueOutbox
+	sOutboxItem
+	sPendingOutbox
+	sPendingOutboxTo
 	nReadStmts // the number of read statements
 )
 
@@ -41,6 +55,10 @@ const (
 	sUpdateRequest
 	sAddEvent
 	sAddAnswer
+	sAddMessage
+	sAddReceipt
+	sEnqueue
+	sUpdateOutbox
 	nStmts
 )
 
@@ -57,6 +75,19 @@ func statements() [nStmts]string {
 		sRequestSeq:      sqlRequestSeq,
 		sEvents:          sqlEvents,
 		sAnswers:         sqlAnswers,
+		sMessage:         sqlMessage,
+		sMessages:        sqlMessages,
+		sMessageExists:   sqlMessageExists,
+		sLastSeq:         sqlLastSeq,
+		sCountMessages:   sqlCountMessages,
+		sCountMessagesBy: sqlCountMessagesBy,
+		sReceipt:         sqlReceipt,
+		sCountReceipts:   sqlCountReceipts,
+		sCountReceiptsBy: sqlCountReceiptsBy,
+		sDueOutbox:       sqlDueOutbox,
+		sOutboxItem:      sqlOutboxItem,
+		sPendingOutbox:   sqlPendingOutbox,
+		sPendingOutboxTo: sqlPendingOutboxTo,
 		sPutParty:        sqlPutParty,
 		sCreateUser:      sqlCreateUser,
 		sNextSeq:         sqlNextSeq,
@@ -66,6 +97,10 @@ func statements() [nStmts]string {
 		sUpdateRequest:   sqlUpdateRequest,
 		sAddEvent:        sqlAddEvent,
 		sAddAnswer:       sqlAddAnswer,
+		sAddMessage:      sqlAddMessage,
+		sAddReceipt:      sqlAddReceipt,
+		sEnqueue:         sqlEnqueue,
+		sUpdateOutbox:    sqlUpdateOutbox,
 	}
 }
 
@@ -153,6 +188,15 @@ func textArg(s string) any {
 	return s
 }
 
+// blobArg returns NULL for an empty b and b otherwise, for optional binary
+// values (keys, certificates).
+func blobArg(b []byte) any {
+	if len(b) == 0 {
+		return nil
+	}
+	return b
+}
+
 // timeDest scans a stored time (or NULL, as the zero time) into *p.
 type timeDest struct{ p *time.Time }
 
@@ -196,6 +240,27 @@ func (d textDest) Scan(src any) error {
 		*d.p = string(v)
 	default:
 		return fmt.Errorf("stored text is %T", src)
+	}
+	return nil
+}
+
+// blobDest scans a blob into *p as a copy of its own, NULL and the empty blob
+// as nil.
+type blobDest struct{ p *[]byte }
+
+// Scan implements sql.Scanner.
+func (d blobDest) Scan(src any) error {
+	switch v := src.(type) {
+	case nil:
+		*d.p = nil
+	case []byte:
+		// The driver may reuse v once Scan returns.
+		*d.p = nil
+		if len(v) > 0 {
+			*d.p = bytes.Clone(v)
+		}
+	default:
+		return fmt.Errorf("stored blob is %T", src)
 	}
 	return nil
 }

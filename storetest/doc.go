@@ -46,6 +46,18 @@
 //     Offset, the order (newest first, ties by id descending), CountRequests,
 //     and OverdueAt agreeing with accord.Request.Overdue at and around every
 //     deadline (a deadline equal to the instant has not passed);
+//   - messages, receipts and the outbox: Body and JWS kept byte for byte
+//     (a nil Body and a party's empty keys come back nil), every message
+//     kind storable, a message about a request that is not stored accepted;
+//     ECONFLICT for a duplicate message id, a duplicate (request, sender,
+//     seq), a second receipt for a message and a message enqueued twice;
+//     EINVALID for a receipt or outbox item whose message is not stored;
+//     ENOTFOUND naming the message for Message, Receipt, OutboxItem and
+//     UpdateOutbox; Messages in the order stored, LastSeq per request and
+//     sender, the Count* filters; DueOutbox in enqueue order whatever
+//     NextAttemptAt says, due when NextAttemptAt is not after now (equal is
+//     due, zero is always due), its limit (0: none) counting due items
+//     only, and delivered items left out of it and of PendingOutbox;
 //   - lists returning empty, non-nil slices when nothing matches;
 //   - Update committing on nil and leaving nothing behind on an error or a
 //     panic; View seeing one snapshot while another transaction commits, and

@@ -12,6 +12,7 @@ func partyTests() []test {
 	return []test{
 		{"RoundTrip", testPartyRoundTrip},
 		{"ZeroFields", testPartyZeroFields},
+		{"EmptyKeys", testPartyEmptyKeys},
 		{"Replace", testPartyReplace},
 		{"List", testPartyList},
 		{"NotFound", testPartyNotFound},
@@ -49,9 +50,30 @@ func testPartyZeroFields(t *testing.T, s accord.Store) {
 	})
 }
 
+func testPartyEmptyKeys(t *testing.T, s accord.Store) {
+	p := newParty(peer, "CN", accord.PartyPeer)
+	p.SigningKey, p.TLSCert = []byte{}, []byte{}
+	update(t, s, func(tx accord.Tx) error { return tx.PutParty(p) })
+	view(t, s, func(tx accord.Tx) error {
+		got, err := tx.Party(p.ID)
+		if err != nil {
+			t.Fatalf("Party(%q): %v", p.ID, err)
+		}
+		// An empty key or certificate is an absent one.
+		if got.SigningKey != nil || got.TLSCert != nil {
+			t.Errorf("Party: SigningKey %#v, TLSCert %#v after storing empty ones, want nil", got.SigningKey, got.TLSCert)
+		}
+		want := *p
+		want.SigningKey, want.TLSCert = nil, nil
+		checkDiff(t, "Party with empty keys", &want, got)
+		return nil
+	})
+}
+
 func testPartyReplace(t *testing.T, s accord.Store) {
 	p := newParty(peer, "CN", accord.PartyLocal)
 	update(t, s, func(tx accord.Tx) error { return tx.PutParty(p) })
+	// p2 has no federation identity: replacing clears p's.
 	p2 := &accord.Party{ID: peer, Name: "CNCERT/CC", Country: "HK", Kind: accord.PartyPeer,
 		Endpoint: "https://node.cncert.example", CreatedAt: at(time.Minute), UpdatedAt: at(2 * time.Minute)}
 	update(t, s, func(tx accord.Tx) error { return tx.PutParty(p2) })

@@ -2,6 +2,8 @@ package storetest
 
 import (
 	"context"
+	"crypto/ed25519"
+	"crypto/sha256"
 	"errors"
 	"reflect"
 	"strings"
@@ -34,6 +36,7 @@ func Run(t *testing.T, open func(t *testing.T) accord.Store) {
 		{"Request", requestTests()},
 		{"Event", eventTests()},
 		{"Answer", answerTests()},
+		{"Federation", federationTests()},
 		{"Tx", txTests()},
 	}
 	for _, g := range groups {
@@ -68,9 +71,25 @@ func elsewhere(t time.Time) time.Time {
 func newParty(id, country string, kind accord.PartyKind) *accord.Party {
 	return &accord.Party{
 		ID: id, Name: "National CERT " + strings.ToUpper(id), Country: country, Kind: kind,
-		Endpoint:  "https://" + id + ".example:8443",
+		Endpoint:      "https://" + id + ".example:8443",
+		FederationURL: "https://" + id + ".example:8444/federation/v1",
+		SigningKey:    signingKey(id), TLSCert: tlsCert(id),
 		CreatedAt: elsewhere(at(-48 * time.Hour)), UpdatedAt: at(-47*time.Hour + time.Microsecond),
 	}
+}
+
+// signingKey returns an Ed25519 public key for party id, the same every
+// time: fixtures built twice compare equal.
+func signingKey(id string) []byte {
+	seed := sha256.Sum256([]byte("signing key of " + id))
+	return []byte(ed25519.NewKeyFromSeed(seed[:]).Public().(ed25519.PublicKey))
+}
+
+// tlsCert returns bytes standing for the DER of party id's TLS certificate.
+// The store keeps them opaque; they include a zero byte and bytes that are
+// not UTF-8, which a store keeping them as text would lose.
+func tlsCert(id string) []byte {
+	return append([]byte{0x30, 0x82, 0x01, 0x0a, 0x00, 0xff, 0xfe, 0x80}, "CN="+id...)
 }
 
 func newUser(name string, role accord.Role) *accord.User {

@@ -17,6 +17,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/accord-cyber/accord"
+	"github.com/accord-cyber/accord/federation"
 	"github.com/accord-cyber/accord/node"
 	"github.com/accord-cyber/accord/sqlite"
 )
@@ -33,6 +34,9 @@ type Main struct {
 	// OnListen, when set, is told each address a server listens on (tests
 	// serve on 127.0.0.1:0 and need the port).
 	OnListen func(name, addr string)
+	// Delivery tunes the delivery worker (retry delays, batch size); the
+	// zero value takes federation's defaults.
+	Delivery federation.DelivererOptions
 
 	home     string
 	jsonOut  bool
@@ -105,6 +109,9 @@ serves an HTTP API. See https://github.com/accord-cyber/accord#readme.`,
 		m.caseCommand(),
 		m.requestCommand(),
 		m.agreementCommand(),
+		m.cardCommand(),
+		m.peerCommand(),
+		m.demoCommand(),
 	)
 	return root
 }
@@ -127,7 +134,10 @@ type env struct {
 	cfg   *Config
 	store *sqlite.DB
 	svc   *node.Service
+	id    *federation.Identity
 	log   *slog.Logger
+	// notify wakes the delivery worker of a serving node; nil otherwise.
+	notify func(peer string)
 }
 
 func (e *env) Close() error { return e.store.Close() }
@@ -151,12 +161,22 @@ func (m *Main) open(ctx context.Context, serving bool) (*env, error) {
 	if err != nil {
 		return nil, err
 	}
+	id, err := federation.LoadIdentity(filepath.Join(m.home, keysDir), cfg.Party)
+	if err != nil {
+		return nil, fmt.Errorf("load keys: %w", err)
+	}
 	store, err := sqlite.Open(ctx, homePath(m.home, cfg.Database))
 	if err != nil {
 		return nil, fmt.Errorf("open store: %w", err)
 	}
-	svc := node.New(node.Config{Store: store, Agreement: agreement, Clock: m.Clock, Self: cfg.Party, Logger: log})
-	return &env{cfg: cfg, store: store, svc: svc, log: log}, nil
+	e := &env{cfg: cfg, store: store, id: id, log: log}
+	e.svc = node.New(node.Config{Store: store, Agreement: agreement, Clock: m.Clock, Self: cfg.Party, Logger: log, Sealer: id,
+		OnEnqueue: func(peer string) {
+			if e.notify != nil {
+				e.notify(peer)
+			}
+		}})
+	return e, nil
 }
 
 func (m *Main) logger(c LogConfig) *slog.Logger {

@@ -5,9 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/pelletier/go-toml/v2"
 
@@ -21,9 +23,22 @@ type Config struct {
 	// Agreement is the agreement file the node applies.
 	Agreement string `toml:"agreement"`
 	// Database is the SQLite database file.
-	Database string    `toml:"database"`
-	API      APIConfig `toml:"api"`
-	Log      LogConfig `toml:"log"`
+	Database   string           `toml:"database"`
+	API        APIConfig        `toml:"api"`
+	Federation FederationConfig `toml:"federation"`
+	Log        LogConfig        `toml:"log"`
+}
+
+// FederationConfig configures the mutual-TLS listener peers deliver to.
+type FederationConfig struct {
+	// Addr is host:port of the federation listener.
+	Addr string `toml:"addr"`
+	// URL is the base URL peers use, as printed on the party card
+	// (https://HOST:PORT/federation/v1/); it differs from Addr behind NAT.
+	URL string `toml:"url"`
+	// MaxSkew is how far a message's creation time may be from this node's
+	// clock before the message is refused.
+	MaxSkew string `toml:"max_skew"`
 }
 
 // APIConfig configures the HTTP API listener.
@@ -41,6 +56,7 @@ type LogConfig struct {
 }
 
 const (
+	keysDir       = "keys"
 	configFile    = "config.toml"
 	agreementFile = "agreement.toml"
 	databaseFile  = "accord.db"
@@ -49,8 +65,9 @@ const (
 func defaultConfig(party string) Config {
 	return Config{
 		Party: party, Agreement: agreementFile, Database: databaseFile,
-		API: APIConfig{Addr: "127.0.0.1:8480", MaxBodyBytes: 1 << 20},
-		Log: LogConfig{Level: "info", Format: "text"},
+		API:        APIConfig{Addr: "127.0.0.1:8480", MaxBodyBytes: 1 << 20},
+		Federation: FederationConfig{Addr: "127.0.0.1:8481", URL: "https://127.0.0.1:8481/federation/v1/", MaxSkew: "5m"},
+		Log:        LogConfig{Level: "info", Format: "text"},
 	}
 }
 
@@ -70,6 +87,15 @@ func (c *Config) Validate() error {
 	}
 	if c.API.MaxBodyBytes < 1024 || c.API.MaxBodyBytes > 1<<30 {
 		return accord.FieldError("api.max_body_bytes", "must be between 1024 and 1073741824, got %d", c.API.MaxBodyBytes)
+	}
+	if _, _, err := net.SplitHostPort(c.Federation.Addr); err != nil {
+		return accord.FieldError("federation.addr", "%q is not host:port", c.Federation.Addr)
+	}
+	if u, err := url.Parse(c.Federation.URL); err != nil || u.Scheme != "https" || u.Host == "" || !strings.HasSuffix(u.Path, "/federation/v1/") {
+		return accord.FieldError("federation.url", "%q is not https://HOST:PORT/federation/v1/", c.Federation.URL)
+	}
+	if d, err := accord.ParseDuration(c.Federation.MaxSkew); err != nil || time.Duration(d) > 24*time.Hour {
+		return accord.FieldError("federation.max_skew", "%q is not a duration up to 24h (e.g. 5m)", c.Federation.MaxSkew)
 	}
 	switch c.Log.Level {
 	case "debug", "info", "warn", "error":

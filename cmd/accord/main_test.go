@@ -116,7 +116,11 @@ func TestServeAndGracefulShutdown(t *testing.T) {
 	addrc := make(chan string, 1)
 	var errb bytes.Buffer
 	m := &Main{Stdout: &bytes.Buffer{}, Stderr: &errb, Getenv: func(string) string { return "" }, Clock: accord.SystemClock{},
-		OnListen: func(_, addr string) { addrc <- addr }}
+		OnListen: func(name, addr string) {
+			if name == "api" {
+				addrc <- addr
+			}
+		}}
 	done := make(chan int, 1)
 	go func() { done <- m.Run(ctx, []string{"--home", home, "serve", "--api-addr", "127.0.0.1:0"}) }()
 	var addr string

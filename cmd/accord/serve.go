@@ -2,76 +2,156 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"net"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/accord-cyber/accord"
+	"github.com/accord-cyber/accord/federation"
 	"github.com/accord-cyber/accord/web"
 )
 
 func (m *Main) serveCommand() *cobra.Command {
-	var apiAddr string
+	var apiAddr, peerAddr string
 	cmd := &cobra.Command{
-		Use:   "serve [--api-addr HOST:PORT]",
-		Short: "Run the node: HTTP API, /healthz and /metrics, until SIGINT or SIGTERM",
+		Use:   "serve [--api-addr HOST:PORT] [--peer-addr HOST:PORT]",
+		Short: "Run the node: HTTP API, federation listener and delivery, until SIGINT or SIGTERM",
 		Args:  exactArgs(0, "no arguments"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return m.withEnv(cmd, func(ctx context.Context, e *env) error {
 				if apiAddr != "" {
 					e.cfg.API.Addr = apiAddr
 				}
-				return m.serve(ctx, e)
+				if peerAddr != "" {
+					e.cfg.Federation.Addr = peerAddr
+				}
+				r, err := m.start(ctx, e)
+				if err != nil {
+					return err
+				}
+				select {
+				case <-ctx.Done():
+				case err := <-r.errs:
+					r.errs <- err // stop reports it
+				}
+				return r.stop()
 			})
 		},
 	}
 	cmd.Flags().StringVar(&apiAddr, "api-addr", "", "host:port of the HTTP API (overrides config.toml)")
+	cmd.Flags().StringVar(&peerAddr, "peer-addr", "", "host:port of the mutual-TLS federation listener (overrides config.toml)")
 	return cmd
 }
 
-// serve runs the API until ctx is cancelled, then shuts down gracefully:
-// new connections are refused and requests in flight get up to 10 s.
-func (m *Main) serve(ctx context.Context, e *env) error {
+// running is a node serving its API and federation listener and delivering
+// its outbox.
+type running struct {
+	e         *env
+	apiAddr   string
+	peerAddr  string
+	deliverer *federation.Deliverer
+	api, fed  *http.Server
+	cancel    context.CancelFunc
+	wg        sync.WaitGroup
+	errs      chan error
+}
+
+// start opens the listeners and starts serving and delivering in the
+// background. stop ends all of it gracefully.
+func (m *Main) start(ctx context.Context, e *env) (*running, error) {
 	if err := e.svc.Ping(ctx); err != nil {
-		return fmt.Errorf("node not initialised: %w", err)
+		return nil, fmt.Errorf("node not initialised: %w", err)
 	}
-	ln, err := net.Listen("tcp", e.cfg.API.Addr)
+	skew, err := accord.ParseDuration(e.cfg.Federation.MaxSkew)
 	if err != nil {
-		return fmt.Errorf("listen on %s: %w", e.cfg.API.Addr, err)
+		return nil, err
 	}
-	handler := web.New(e.svc, web.Options{Logger: e.log, MaxBodyBytes: e.cfg.API.MaxBodyBytes})
-	srv := &http.Server{
-		Handler:           handler,
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       60 * time.Second,
-		WriteTimeout:      60 * time.Second,
-		IdleTimeout:       120 * time.Second,
-		ErrorLog:          nil,
+	apiLn, err := net.Listen("tcp", e.cfg.API.Addr)
+	if err != nil {
+		return nil, fmt.Errorf("listen on %s: %w", e.cfg.API.Addr, err)
 	}
-	addr := ln.Addr().String()
-	e.log.Info("serving", "party", e.cfg.Party, "api", "http://"+addr+"/api/v1", "home", m.home)
+	fedLn, err := net.Listen("tcp", e.cfg.Federation.Addr)
+	if err != nil {
+		apiLn.Close()
+		return nil, fmt.Errorf("listen on %s: %w", e.cfg.Federation.Addr, err)
+	}
+	peerOf := func(pin string) (string, bool) {
+		peers, err := e.svc.Peers(context.Background())
+		if err != nil {
+			e.log.Error("look up peers", "err", err)
+			return "", false
+		}
+		for _, p := range peers {
+			if federation.Pin(p.TLSCert) == pin {
+				return p.ID, true
+			}
+		}
+		return "", false
+	}
+	r := &running{e: e, apiAddr: apiLn.Addr().String(), peerAddr: fedLn.Addr().String(), errs: make(chan error, 3)}
+	dopts := m.Delivery
+	dopts.Logger = e.log
+	r.deliverer = federation.NewDeliverer(e.svc, e.id, dopts)
+	e.notify = r.deliverer.Notify
+	r.api = &http.Server{
+		Handler:           web.New(e.svc, web.Options{Logger: e.log, MaxBodyBytes: e.cfg.API.MaxBodyBytes}),
+		ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 60 * time.Second, WriteTimeout: 60 * time.Second, IdleTimeout: 120 * time.Second,
+	}
+	r.fed = &http.Server{
+		Handler:           federation.NewHandler(e.svc, federation.HandlerOptions{Logger: e.log, Clock: m.Clock, MaxSkew: time.Duration(skew)}),
+		ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 60 * time.Second, WriteTimeout: 60 * time.Second, IdleTimeout: 120 * time.Second,
+	}
+	dctx, cancel := context.WithCancel(context.Background())
+	r.cancel = cancel
+	r.wg.Add(3)
+	go func() {
+		defer r.wg.Done()
+		if err := r.api.Serve(apiLn); !errors.Is(err, http.ErrServerClosed) {
+			r.errs <- fmt.Errorf("serve API: %w", err)
+		}
+	}()
+	go func() {
+		defer r.wg.Done()
+		if err := r.fed.Serve(tls.NewListener(fedLn, federation.ServerTLSConfig(e.id, peerOf))); !errors.Is(err, http.ErrServerClosed) {
+			r.errs <- fmt.Errorf("serve federation: %w", err)
+		}
+	}()
+	go func() {
+		defer r.wg.Done()
+		if err := r.deliverer.Run(dctx); err != nil && !errors.Is(err, context.Canceled) {
+			r.errs <- fmt.Errorf("deliver: %w", err)
+		}
+	}()
+	e.log.Info("serving", "party", e.cfg.Party, "api", "http://"+r.apiAddr+"/api/v1", "federation", r.peerAddr, "home", m.home)
 	if m.OnListen != nil {
-		m.OnListen("api", addr)
+		m.OnListen("api", r.apiAddr)
+		m.OnListen("peer", r.peerAddr)
 	}
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
-	select {
-	case err := <-errc:
-		return fmt.Errorf("serve API: %w", err)
-	case <-ctx.Done():
-	}
-	e.log.Info("shutting down")
+	return r, nil
+}
+
+// stop shuts the servers down (requests in flight get up to 10 s), stops
+// delivery and returns the first error any of them met.
+func (r *running) stop() error {
+	r.e.log.Info("shutting down")
 	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	if err := srv.Shutdown(sctx); err != nil {
-		return fmt.Errorf("shutdown: %w", err)
+	err := errors.Join(r.api.Shutdown(sctx), r.fed.Shutdown(sctx))
+	r.cancel()
+	r.wg.Wait()
+	close(r.errs)
+	for e := range r.errs {
+		err = errors.Join(err, e)
 	}
-	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+	if err != nil {
 		return err
 	}
-	e.log.Info("stopped")
+	r.e.log.Info("stopped")
 	return nil
 }

@@ -1,0 +1,65 @@
+package federation
+
+import (
+	"context"
+	"time"
+
+	"github.com/accord-cyber/accord"
+)
+
+// Node is what federation needs from the node it serves; *node.Service
+// implements it. Federation verifies signatures, senders, recipients and
+// clock skew before it calls Receive, and verifies receipts before it calls
+// Delivered: the node trusts what federation hands it and applies the rules of
+// the lifecycle.
+type Node interface {
+	// SelfID returns the id of the node's own party.
+	SelfID() string
+	// Peers returns the parties of kind peer, with their signing keys, TLS
+	// certificates and federation URLs.
+	Peers(ctx context.Context) ([]*accord.Party, error)
+
+	// Receive stores messages verified to come from peer, in order, in one
+	// transaction, applying each message's step to its request, and returns
+	// one result per message in the same order: the signed receipt, or the
+	// error that refused that message (ECONFLICT for a reused id with other
+	// content or a step the lifecycle refuses; EUNAVAILABLE when the message
+	// is ahead of its sequence and must be retried later; EFORBIDDEN when the
+	// peer is not a party to the request). A message already received with
+	// the same digest gets its original receipt again.
+	Receive(ctx context.Context, peer string, msgs []*accord.Message) []Result
+
+	// DueOutbox returns up to limit messages waiting for delivery to peer
+	// whose next attempt is due at now (wall-clock time), in enqueue order,
+	// each with its outbox item (Attempts tells how many failed so far).
+	DueOutbox(ctx context.Context, peer string, now time.Time, limit int) ([]Pending, error)
+	// Delivered records receipts verified to be signed by peer for messages
+	// this node sent, in one transaction, and marks those outbox items
+	// delivered. For a receipt of a request message it also records the
+	// request's delivery (status delivered, received-at from the receipt).
+	Delivered(ctx context.Context, peer string, receipts []*accord.Receipt) error
+	// DeliveryFailed records a failed attempt for each message: Attempts+1,
+	// the reason and the next attempt time.
+	DeliveryFailed(ctx context.Context, peer string, failures []Failure) error
+	// PendingOutbox returns how many messages wait for delivery to peer.
+	PendingOutbox(ctx context.Context, peer string) (int, error)
+}
+
+// Result is the outcome of one received message: a receipt or an error.
+type Result struct {
+	Receipt *accord.Receipt
+	Err     error
+}
+
+// Pending is one message waiting in the outbox, with its JWS.
+type Pending struct {
+	Item    *accord.OutboxItem
+	Message *accord.Message
+}
+
+// Failure is one failed delivery attempt.
+type Failure struct {
+	MessageID     string
+	Reason        string
+	NextAttemptAt time.Time
+}

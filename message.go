@@ -1,0 +1,99 @@
+package accord
+
+import (
+	"encoding/json"
+	"time"
+)
+
+// MessageKind is what a cross-border message says, modelled on the RID
+// message types of RFC 6545 (Request, Acknowledgement, Result, Report,
+// Query). Each lifecycle step taken by one party on a request shared with a
+// peer travels as one message of the matching kind.
+type MessageKind string
+
+// The message kinds.
+const (
+	KindRequest      MessageKind = "request"      // RID Request: a new request
+	KindAcknowledge  MessageKind = "acknowledge"  // RID Acknowledgement
+	KindAccept       MessageKind = "accept"       // the requested party takes the request on
+	KindDecline      MessageKind = "decline"      // refused, on a ground of the agreement
+	KindAnswer       MessageKind = "answer"       // RID Result: a partial or final answer
+	KindRate         MessageKind = "rate"         // the requester's rating of the answer
+	KindWithdraw     MessageKind = "withdraw"     // the requester withdraws
+	KindClose        MessageKind = "close"        // the requester closes
+	KindNotification MessageKind = "notification" // RID Report: a note about a request, no step
+	KindQuery        MessageKind = "query"        // RID Query: asks the peer to report its view of a request
+)
+
+// MessageKinds lists every kind.
+var MessageKinds = []MessageKind{KindRequest, KindAcknowledge, KindAccept, KindDecline, KindAnswer,
+	KindRate, KindWithdraw, KindClose, KindNotification, KindQuery}
+
+// Known reports whether k is one of MessageKinds.
+func (k MessageKind) Known() bool {
+	for _, x := range MessageKinds {
+		if x == k {
+			return true
+		}
+	}
+	return false
+}
+
+// Message is one signed envelope between two parties, as sent or as
+// received. Its header fields are signed with the body; JWS holds the exact
+// bytes that were signed and sent (a JWS compact serialisation, RFC 7515,
+// EdDSA per RFC 8037, whose payload is the RFC 8785 canonical JSON of the
+// header and body), and Digest is the hex SHA-256 of those bytes, the value
+// both parties' receipts and ledgers refer to.
+type Message struct {
+	ID        string      `json:"id"`
+	Kind      MessageKind `json:"kind"`
+	Sender    string      `json:"sender"`
+	Recipient string      `json:"recipient"`
+	RequestID string      `json:"request_id"`
+	// Seq numbers the messages one sender sends about one request, from 1;
+	// the recipient applies them in this order.
+	Seq       int             `json:"seq"`
+	CreatedAt time.Time       `json:"created_at"`
+	Body      json.RawMessage `json:"body"`
+
+	JWS    []byte `json:"-"`
+	Digest string `json:"digest,omitempty"`
+	// ReceivedAt is, for a message this node received, when it did.
+	ReceivedAt time.Time `json:"received_at,omitzero"`
+}
+
+// Receipt is the recipient's signed statement that it received a message
+// with a given digest at a given time. JWS holds the signed bytes.
+type Receipt struct {
+	MessageID  string    `json:"message_id"`
+	Digest     string    `json:"digest"`
+	Sender     string    `json:"sender"`   // who sent the message
+	Receiver   string    `json:"receiver"` // who received it and signs this receipt
+	ReceivedAt time.Time `json:"received_at"`
+	JWS        []byte    `json:"-"`
+}
+
+// OutboxItem is a message waiting for delivery to a peer. It is written in
+// the same transaction as the step it carries, and removed from the queue
+// (DeliveredAt set) in the same transaction that stores the peer's receipt.
+type OutboxItem struct {
+	MessageID     string    `json:"message_id"`
+	Peer          string    `json:"peer"`
+	RequestID     string    `json:"request_id"`
+	Seq           int       `json:"seq"`
+	Attempts      int       `json:"attempts"`
+	NextAttemptAt time.Time `json:"next_attempt_at"`
+	LastError     string    `json:"last_error,omitempty"`
+	CreatedAt     time.Time `json:"created_at"`
+	DeliveredAt   time.Time `json:"delivered_at,omitzero"`
+}
+
+// Sealer signs outgoing messages and receipts as this node's party. Package
+// federation implements it with the node's Ed25519 key.
+type Sealer interface {
+	// Seal signs m's header and body and sets m.JWS and m.Digest.
+	Seal(m *Message) error
+	// SealReceipt signs r and sets r.JWS.
+	SealReceipt(r *Receipt) error
+}

@@ -1,0 +1,477 @@
+package node
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/accord-cyber/accord"
+	"github.com/accord-cyber/accord/federation"
+)
+
+// Service implements federation.Node.
+var _ federation.Node = (*Service)(nil)
+
+// requestBody is the body of a request message: what the requested party
+// needs to act on the request. The requester's case stays on its node.
+type requestBody struct {
+	Type            accord.RequestType `json:"type"`
+	Priority        accord.Priority    `json:"priority"`
+	Subject         string             `json:"subject"`
+	Body            string             `json:"body,omitempty"`
+	LegalBasis      string             `json:"legal_basis,omitempty"`
+	AgreementDigest string             `json:"agreement_digest"`
+}
+
+// stepBody is the body of every other message kind; each kind uses the
+// fields its step needs.
+type stepBody struct {
+	Note    string `json:"note,omitempty"`
+	Ground  string `json:"ground,omitempty"`
+	Text    string `json:"text,omitempty"`
+	Answer  string `json:"answer,omitempty"`
+	Final   bool   `json:"final,omitempty"`
+	Score   int    `json:"score,omitempty"`
+	Comment string `json:"comment,omitempty"`
+	// Status is a notification's report of the sender's view of the request.
+	Status accord.Status `json:"status,omitempty"`
+}
+
+// kindOf maps a lifecycle action to the message that carries it.
+var kindOf = map[accord.Action]accord.MessageKind{
+	accord.ActionAcknowledge:   accord.KindAcknowledge,
+	accord.ActionAccept:        accord.KindAccept,
+	accord.ActionDecline:       accord.KindDecline,
+	accord.ActionAnswerPartial: accord.KindAnswer,
+	accord.ActionAnswerFinal:   accord.KindAnswer,
+	accord.ActionRate:          accord.KindRate,
+	accord.ActionWithdraw:      accord.KindWithdraw,
+	accord.ActionClose:         accord.KindClose,
+}
+
+// enqueue signs a message about r for the peer and queues it, inside tx.
+func (s *Service) enqueue(tx accord.Tx, r *accord.Request, peer string, kind accord.MessageKind, body any, now time.Time) error {
+	if s.sealer == nil {
+		return accord.Errorf(accord.EUNAVAILABLE, "this node has no signing identity: it cannot exchange messages with %s", peer)
+	}
+	raw, err := json.Marshal(body)
+	if err != nil {
+		return accord.Internal(err, "encode %s message", kind)
+	}
+	last, err := tx.LastSeq(r.ID, s.self)
+	if err != nil {
+		return err
+	}
+	m := &accord.Message{ID: uuid.NewString(), Kind: kind, Sender: s.self, Recipient: peer, RequestID: r.ID,
+		Seq: last + 1, CreatedAt: now, Body: raw}
+	if err := s.sealer.Seal(m); err != nil {
+		return fmt.Errorf("sign %s message: %w", kind, err)
+	}
+	if err := tx.AddMessage(m); err != nil {
+		return err
+	}
+	return tx.Enqueue(&accord.OutboxItem{MessageID: m.ID, Peer: peer, RequestID: r.ID, Seq: m.Seq,
+		NextAttemptAt: time.Now().UTC().Truncate(time.Microsecond), CreatedAt: now})
+}
+
+// stepMessage returns the message kind and body that carry step st.
+func stepMessage(st Step) (accord.MessageKind, stepBody) {
+	b := stepBody{Note: strings.TrimSpace(st.Note)}
+	switch st.Action {
+	case accord.ActionDecline:
+		b.Ground, b.Text = st.Ground, strings.TrimSpace(st.Text)
+	case accord.ActionAnswerPartial, accord.ActionAnswerFinal:
+		b.Answer, b.Final = strings.TrimSpace(st.Body), st.Action == accord.ActionAnswerFinal
+	case accord.ActionRate:
+		b.Score, b.Comment = st.Score, strings.TrimSpace(st.Comment)
+	}
+	return kindOf[st.Action], b
+}
+
+// Peers returns the parties of kind peer.
+func (s *Service) Peers(ctx context.Context) ([]*accord.Party, error) {
+	var out []*accord.Party
+	err := s.store.View(ctx, func(tx accord.Tx) error {
+		all, err := tx.Parties()
+		for _, p := range all {
+			if p.Kind == accord.PartyPeer {
+				out = append(out, p)
+			}
+		}
+		return err
+	})
+	return out, err
+}
+
+// AddPeer trusts another party's node from its card: the party becomes a
+// peer, replacing a locally registered party of the same id (whose steps
+// were recorded by hand). Needs PermAdmin. ECONFLICT for this node's own id.
+func (s *Service) AddPeer(ctx context.Context, actor accord.Actor, p accord.Party) (*accord.Party, error) {
+	if err := actor.Require(accord.PermAdmin); err != nil {
+		return nil, err
+	}
+	if p.ID == s.self {
+		return nil, accord.Errorf(accord.ECONFLICT, "the card is this node's own (%s)", p.ID)
+	}
+	p.Kind = accord.PartyPeer
+	if err := p.Validate(); err != nil {
+		return nil, err
+	}
+	if len(p.SigningKey) == 0 || len(p.TLSCert) == 0 || p.FederationURL == "" {
+		return nil, accord.FieldError("card", "a peer needs a signing key, a TLS certificate and a federation URL")
+	}
+	now := s.Now()
+	err := s.store.Update(ctx, func(tx accord.Tx) error {
+		p.CreatedAt = now
+		if old, err := tx.Party(p.ID); err == nil {
+			p.CreatedAt = old.CreatedAt
+		} else if accord.ErrorCode(err) != accord.ENOTFOUND {
+			return err
+		}
+		p.UpdatedAt = now
+		return tx.PutParty(&p)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("add peer %s: %w", p.ID, err)
+	}
+	s.log.Info("peer trusted", "peer", p.ID, "url", p.FederationURL, "by", actor.Name)
+	return &p, nil
+}
+
+// Receive implements federation.Node: it applies verified messages from
+// peer in one transaction and returns a receipt or an error for each.
+func (s *Service) Receive(ctx context.Context, peer string, msgs []*accord.Message) []federation.Result {
+	now := s.Now()
+	results := make([]federation.Result, len(msgs))
+	var wake bool
+	err := s.store.Update(ctx, func(tx accord.Tx) error {
+		wake = false
+		for i, m := range msgs {
+			rc, queued, err := s.receiveOne(tx, peer, m, now)
+			if accord.ErrorCode(err) == accord.EINTERNAL {
+				return err // a store failure: abort the whole batch
+			}
+			results[i] = federation.Result{Receipt: rc, Err: err}
+			wake = wake || queued
+		}
+		return nil
+	})
+	if err != nil {
+		for i := range results {
+			results[i] = federation.Result{Err: err}
+		}
+		s.log.Error("receive batch", "peer", peer, "messages", len(msgs), "err", err)
+		return results
+	}
+	for i, r := range results {
+		if r.Err != nil {
+			s.log.Warn("message refused", "peer", peer, "message", msgs[i].ID, "kind", msgs[i].Kind, "request", msgs[i].RequestID, "reason", r.Err.Error())
+		}
+	}
+	if wake {
+		s.onEnqueue(peer)
+	}
+	return results
+}
+
+// receiveOne checks and applies one message. It writes nothing unless every
+// check passes, so a refused message leaves the transaction untouched.
+func (s *Service) receiveOne(tx accord.Tx, peer string, m *accord.Message, now time.Time) (*accord.Receipt, bool, error) {
+	if old, err := tx.Message(m.ID); err == nil {
+		if old.Digest != m.Digest {
+			return nil, false, accord.Errorf(accord.ECONFLICT, "message id %s was already received with other content", m.ID)
+		}
+		rc, err := tx.Receipt(m.ID)
+		return rc, false, err // a redelivery: the original receipt
+	} else if accord.ErrorCode(err) != accord.ENOTFOUND {
+		return nil, false, err
+	}
+	if m.Sender != peer || m.Recipient != s.self {
+		return nil, false, accord.Errorf(accord.EFORBIDDEN, "message %s is from %s to %s, not from %s to %s", m.ID, m.Sender, m.Recipient, peer, s.self)
+	}
+	last, err := tx.LastSeq(m.RequestID, peer)
+	if err != nil {
+		return nil, false, err
+	}
+	switch {
+	case m.Seq <= last:
+		return nil, false, accord.Errorf(accord.ECONFLICT, "message %s: seq %d of request %s was already used by another message", m.ID, m.Seq, m.RequestID)
+	case m.Seq > last+1:
+		return nil, false, accord.Errorf(accord.EUNAVAILABLE, "message %s is out of order: seq %d, expected %d; retry later", m.ID, m.Seq, last+1)
+	}
+
+	queued := false
+	var apply func() error
+	if m.Kind == accord.KindRequest {
+		r, err := s.incomingRequest(tx, peer, m, now)
+		if err != nil {
+			return nil, false, err
+		}
+		apply = func() error {
+			if err := tx.CreateRequest(r); err != nil {
+				return err
+			}
+			for _, e := range []*accord.Event{
+				{RequestID: r.ID, Seq: 1, Action: accord.ActionSend, To: accord.StatusSent, Party: peer, At: r.SentAt, RecordedAt: now, Actor: peer},
+				{RequestID: r.ID, Seq: 2, Action: accord.ActionDeliver, From: accord.StatusSent, To: accord.StatusDelivered, Party: s.self, At: now, RecordedAt: now, Actor: peer},
+			} {
+				if err := tx.AddEvent(e); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	} else {
+		r, err := tx.Request(m.RequestID)
+		if accord.ErrorCode(err) == accord.ENOTFOUND {
+			return nil, false, accord.Errorf(accord.EFORBIDDEN, "message %s: %s is not a party to request %s", m.ID, peer, m.RequestID)
+		} else if err != nil {
+			return nil, false, err
+		}
+		if r.From != peer && r.To != peer {
+			return nil, false, accord.Errorf(accord.EFORBIDDEN, "message %s: %s is not a party to request %s", m.ID, peer, m.RequestID)
+		}
+		var b stepBody
+		if err := decodeStrict(m.Body, &b); err != nil {
+			return nil, false, fmt.Errorf("message %s: %w", m.ID, err)
+		}
+		switch m.Kind {
+		case accord.KindNotification:
+			apply = func() error { return nil }
+		case accord.KindQuery:
+			apply = func() error {
+				queued = true
+				return s.enqueue(tx, r, peer, accord.KindNotification, stepBody{Status: r.Status, Note: "reply to query " + m.ID}, now)
+			}
+		default:
+			st, err := stepFromMessage(m.Kind, b)
+			if err != nil {
+				return nil, false, fmt.Errorf("message %s: %w", m.ID, err)
+			}
+			side := st.Action.Side()
+			if (side == accord.SideRequested && r.To != peer) || (side == accord.SideRequester && r.From != peer) {
+				return nil, false, accord.Errorf(accord.EFORBIDDEN, "message %s: %s may not %s request %s: that step is the %s's", m.ID, peer, st.Action, r.ID, side)
+			}
+			if side == accord.SideRequested && r.Status == accord.StatusSent {
+				// Our request's receipt is still on its way back to us.
+				return nil, false, accord.Errorf(accord.EUNAVAILABLE, "message %s: the receipt of request %s is not recorded yet; retry later", m.ID, r.ID)
+			}
+			e, ans, err := s.step(r, st, peer, m.CreatedAt, now)
+			if err != nil {
+				return nil, false, fmt.Errorf("message %s: %w", m.ID, err)
+			}
+			apply = func() error {
+				if err := tx.UpdateRequest(r); err != nil {
+					return err
+				}
+				if err := tx.AddEvent(e); err != nil {
+					return err
+				}
+				if ans != nil {
+					return tx.AddAnswer(ans)
+				}
+				return nil
+			}
+		}
+	}
+
+	m.ReceivedAt = now
+	rc := &accord.Receipt{MessageID: m.ID, Digest: m.Digest, Sender: peer, Receiver: s.self, ReceivedAt: now}
+	if err := s.sealer.SealReceipt(rc); err != nil {
+		return nil, false, accord.Internal(err, "sign receipt")
+	}
+	if err := tx.AddMessage(m); err != nil {
+		return nil, false, internal(err)
+	}
+	if err := apply(); err != nil {
+		return nil, false, internal(err)
+	}
+	if err := tx.AddReceipt(rc); err != nil {
+		return nil, false, internal(err)
+	}
+	return rc, queued, nil
+}
+
+// internal makes any failure after the first write abort the batch: the
+// transaction may be half-written, so it must roll back.
+func internal(err error) error {
+	if accord.ErrorCode(err) == accord.EINTERNAL {
+		return err
+	}
+	return accord.Internal(err, "apply message")
+}
+
+// incomingRequest builds the request a request message creates here.
+func (s *Service) incomingRequest(tx accord.Tx, peer string, m *accord.Message, now time.Time) (*accord.Request, error) {
+	if !strings.HasPrefix(m.RequestID, peer+"-") {
+		return nil, accord.Errorf(accord.EFORBIDDEN, "message %s: %s may only name its own requests (%s-…), not %s", m.ID, peer, peer, m.RequestID)
+	}
+	if _, err := tx.Request(m.RequestID); err == nil {
+		return nil, accord.Errorf(accord.ECONFLICT, "message %s: request %s exists already", m.ID, m.RequestID)
+	} else if accord.ErrorCode(err) != accord.ENOTFOUND {
+		return nil, err
+	}
+	var b requestBody
+	if err := decodeStrict(m.Body, &b); err != nil {
+		return nil, fmt.Errorf("message %s: %w", m.ID, err)
+	}
+	r := &accord.Request{ID: m.RequestID, From: peer, To: s.self, Type: b.Type, Priority: b.Priority,
+		Subject: b.Subject, Body: b.Body, LegalBasis: b.LegalBasis, Status: accord.StatusDelivered,
+		SentAt: m.CreatedAt, ReceivedAt: now, CreatedBy: peer, CreatedAt: now, UpdatedAt: now, Seq: 2}
+	if err := r.ValidateNew(); err != nil {
+		return nil, fmt.Errorf("message %s: %w", m.ID, err)
+	}
+	if err := r.SetDeadlines(s.agreement); err != nil {
+		return nil, fmt.Errorf("message %s: %w", m.ID, err)
+	}
+	if b.AgreementDigest != s.agreement.Digest {
+		s.log.Warn("peer applies another agreement file", "peer", peer, "request", r.ID, "theirs", b.AgreementDigest, "ours", s.agreement.Digest)
+	}
+	return r, nil
+}
+
+// stepFromMessage turns a step message's body into the Step it carries.
+func stepFromMessage(kind accord.MessageKind, b stepBody) (Step, error) {
+	st := Step{Note: b.Note}
+	switch kind {
+	case accord.KindAcknowledge:
+		st.Action = accord.ActionAcknowledge
+	case accord.KindAccept:
+		st.Action = accord.ActionAccept
+	case accord.KindDecline:
+		st.Action, st.Ground, st.Text = accord.ActionDecline, b.Ground, b.Text
+	case accord.KindAnswer:
+		st.Action, st.Body = accord.ActionAnswerPartial, b.Answer
+		if b.Final {
+			st.Action = accord.ActionAnswerFinal
+		}
+	case accord.KindRate:
+		st.Action, st.Score, st.Comment = accord.ActionRate, b.Score, b.Comment
+	case accord.KindWithdraw:
+		st.Action = accord.ActionWithdraw
+	case accord.KindClose:
+		st.Action = accord.ActionClose
+	default:
+		return st, accord.Errorf(accord.EINVALID, "message kind %q carries no step", kind)
+	}
+	return st, nil
+}
+
+func decodeStrict(raw json.RawMessage, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return accord.Errorf(accord.EINVALID, "body: %v", err)
+	}
+	return nil
+}
+
+// DueOutbox implements federation.Node.
+func (s *Service) DueOutbox(ctx context.Context, peer string, now time.Time, limit int) ([]federation.Pending, error) {
+	var out []federation.Pending
+	err := s.store.View(ctx, func(tx accord.Tx) error {
+		items, err := tx.DueOutbox(peer, now, limit)
+		if err != nil {
+			return err
+		}
+		for _, it := range items {
+			m, err := tx.Message(it.MessageID)
+			if err != nil {
+				return err
+			}
+			out = append(out, federation.Pending{Item: it, Message: m})
+		}
+		return nil
+	})
+	return out, err
+}
+
+// Delivered implements federation.Node.
+func (s *Service) Delivered(ctx context.Context, peer string, receipts []*accord.Receipt) error {
+	now := s.Now()
+	return s.store.Update(ctx, func(tx accord.Tx) error {
+		for _, rc := range receipts {
+			m, err := tx.Message(rc.MessageID)
+			if err != nil {
+				return err
+			}
+			if m.Digest != rc.Digest || m.Recipient != peer || rc.Receiver != peer {
+				return accord.Errorf(accord.EINVALID, "receipt for message %s does not match it", rc.MessageID)
+			}
+			if _, err := tx.Receipt(rc.MessageID); err == nil {
+				continue // recorded by an earlier attempt
+			} else if accord.ErrorCode(err) != accord.ENOTFOUND {
+				return err
+			}
+			if err := tx.AddReceipt(rc); err != nil {
+				return err
+			}
+			it, err := tx.OutboxItem(rc.MessageID)
+			if err != nil {
+				return err
+			}
+			it.DeliveredAt, it.LastError = now, ""
+			if err := tx.UpdateOutbox(it); err != nil {
+				return err
+			}
+			if m.Kind != accord.KindRequest {
+				continue
+			}
+			r, err := tx.Request(m.RequestID)
+			if err != nil {
+				return err
+			}
+			if r.Status != accord.StatusSent {
+				continue // withdrawn before its receipt came back
+			}
+			e, _, err := s.step(r, Step{Action: accord.ActionDeliver}, peer, rc.ReceivedAt, now)
+			if err != nil {
+				return err
+			}
+			if err := tx.UpdateRequest(r); err != nil {
+				return err
+			}
+			if err := tx.AddEvent(e); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// DeliveryFailed implements federation.Node.
+func (s *Service) DeliveryFailed(ctx context.Context, peer string, failures []federation.Failure) error {
+	return s.store.Update(ctx, func(tx accord.Tx) error {
+		for _, f := range failures {
+			it, err := tx.OutboxItem(f.MessageID)
+			if err != nil {
+				return err
+			}
+			it.Attempts++
+			it.LastError = f.Reason
+			if len(it.LastError) > 1000 {
+				it.LastError = it.LastError[:1000]
+			}
+			it.NextAttemptAt = f.NextAttemptAt.UTC().Truncate(time.Microsecond)
+			if err := tx.UpdateOutbox(it); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// PendingOutbox implements federation.Node.
+func (s *Service) PendingOutbox(ctx context.Context, peer string) (int, error) {
+	var n int
+	err := s.store.View(ctx, func(tx accord.Tx) (err error) {
+		n, err = tx.PendingOutbox(peer)
+		return err
+	})
+	return n, err
+}

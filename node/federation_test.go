@@ -1,0 +1,283 @@
+package node_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/ed25519"
+	"encoding/json"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/accord-cyber/accord"
+	"github.com/accord-cyber/accord/federation"
+	"github.com/accord-cyber/accord/node"
+	"github.com/accord-cyber/accord/sqlite"
+)
+
+// peerNode is one node of an in-process federation: a real store, a real
+// identity, and a service that signs with it.
+type peerNode struct {
+	id    string
+	svc   *node.Service
+	store accord.Store
+	ident *federation.Identity
+}
+
+func newPeerNode(t *testing.T, ctx context.Context, id, country string, clock accord.Clock) *peerNode {
+	t.Helper()
+	dir := t.TempDir()
+	ident, err := federation.CreateIdentity(filepath.Join(dir, "keys"), id, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	store, err := sqlite.Open(ctx, filepath.Join(dir, "accord.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	svc := node.New(node.Config{Store: store, Agreement: accord.DefaultAgreement(), Clock: clock, Self: id, Sealer: ident, Logger: quiet})
+	self := accord.Party{ID: id, Name: strings.ToUpper(id), Country: country, FederationURL: "https://127.0.0.1:1/federation/v1/",
+		SigningKey: ident.PublicKey(), TLSCert: ident.CertDER()}
+	if _, err := svc.InitSelf(ctx, self); err != nil {
+		t.Fatal(err)
+	}
+	return &peerNode{id: id, svc: svc, store: store, ident: ident}
+}
+
+func (n *peerNode) trust(t *testing.T, ctx context.Context, other *peerNode) {
+	t.Helper()
+	p, err := other.svc.Self(ctx, admin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := n.svc.AddPeer(ctx, admin, *p); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// pipe carries every due message from a to b and b's receipts back, as the
+// deliverer does over the wire, and returns how many it carried.
+func pipe(t *testing.T, ctx context.Context, a, b *peerNode) int {
+	t.Helper()
+	due, err := a.svc.DueOutbox(ctx, b.id, time.Now().Add(time.Hour), 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(due) == 0 {
+		return 0
+	}
+	var msgs []*accord.Message
+	for _, p := range due {
+		m, err := federation.OpenMessage(p.Message.JWS, func(string) (ed25519.PublicKey, error) { return a.ident.PublicKey(), nil })
+		if err != nil {
+			t.Fatalf("open %s: %v", p.Message.ID, err)
+		}
+		msgs = append(msgs, m)
+	}
+	var receipts []*accord.Receipt
+	for i, res := range b.svc.Receive(ctx, a.id, msgs) {
+		if res.Err != nil {
+			t.Fatalf("%s refused %s %s: %v", b.id, msgs[i].Kind, msgs[i].ID, res.Err)
+		}
+		receipts = append(receipts, res.Receipt)
+	}
+	if err := a.svc.Delivered(ctx, b.id, receipts); err != nil {
+		t.Fatal(err)
+	}
+	return len(due)
+}
+
+func TestFederatedLifecycle(t *testing.T) {
+	ctx := context.Background()
+	clock := &testClock{now: time.Date(2026, 5, 4, 8, 0, 0, 0, time.UTC)}
+	us := newPeerNode(t, ctx, "us-cert", "US", clock)
+	cn := newPeerNode(t, ctx, "cncert", "CN", clock)
+	us.trust(t, ctx, cn)
+	cn.trust(t, ctx, us)
+
+	c, err := us.svc.CreateCase(ctx, analyst, node.NewCase{Title: "Intrusion", Category: "intrusions"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := us.svc.CreateRequest(ctx, liaison, node.NewRequest{CaseID: c.ID, To: "cncert", Type: accord.TypeInformation, Priority: accord.PriorityHigh, Subject: "Who runs 192.0.2.17?"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Status != accord.StatusSent {
+		t.Fatalf("status before receipt = %s, want sent", d.Status)
+	}
+	// cncert's steps cannot be recorded on us-cert's node: they come signed.
+	if _, err := us.svc.Act(ctx, liaison, d.ID, node.Step{Action: accord.ActionAcknowledge}); accord.ErrorCode(err) != accord.EFORBIDDEN {
+		t.Errorf("recording a peer's step locally: %v, want forbidden", err)
+	}
+	clock.Advance(time.Minute)
+	if n := pipe(t, ctx, us, cn); n != 1 {
+		t.Fatalf("carried %d messages, want 1", n)
+	}
+	got, err := us.svc.Request(ctx, reviewer, d.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	theirs, err := cn.svc.Request(ctx, reviewer, d.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Status != accord.StatusDelivered || theirs.Status != accord.StatusDelivered || !got.ReceivedAt.Equal(theirs.ReceivedAt) || !got.AcknowledgeBy.Equal(theirs.AcknowledgeBy) {
+		t.Fatalf("after delivery: us %s received %s ack-by %s; cn %s received %s ack-by %s", got.Status, got.ReceivedAt, got.AcknowledgeBy, theirs.Status, theirs.ReceivedAt, theirs.AcknowledgeBy)
+	}
+	for _, st := range []node.Step{{Action: accord.ActionAcknowledge}, {Action: accord.ActionAccept}, {Action: accord.ActionAnswerFinal, Body: "Registrant records attached."}} {
+		clock.Advance(time.Hour)
+		if _, err := cn.svc.Act(ctx, liaison, d.ID, st); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := pipe(t, ctx, cn, us); n != 3 {
+		t.Fatalf("carried %d messages, want 3", n)
+	}
+	if _, err := us.svc.Act(ctx, liaison, d.ID, node.Step{Action: accord.ActionRate, Score: 4, Comment: "useful"}); err != nil {
+		t.Fatal(err)
+	}
+	pipe(t, ctx, us, cn)
+	got, _ = us.svc.Request(ctx, reviewer, d.ID)
+	theirs, _ = cn.svc.Request(ctx, reviewer, d.ID)
+	if got.Status != accord.StatusRated || theirs.Status != accord.StatusRated || theirs.Rating != 4 || len(theirs.Answers) != 1 {
+		t.Errorf("final: us %s, cn %s rating %d answers %d", got.Status, theirs.Status, theirs.Rating, len(theirs.Answers))
+	}
+	if diff := cmp.Diff(eventShape(got.Events), eventShape(theirs.Events)); diff != "" {
+		t.Errorf("the two nodes' histories differ (-us +cn):\n%s", diff)
+	}
+}
+
+func eventShape(es []*accord.Event) []string {
+	var out []string
+	for _, e := range es {
+		out = append(out, string(e.Action)+"@"+e.At.Format(time.RFC3339Nano)+" by "+e.Party)
+	}
+	return out
+}
+
+func TestReceiveRefusals(t *testing.T) {
+	ctx := context.Background()
+	clock := &testClock{now: time.Date(2026, 5, 4, 8, 0, 0, 0, time.UTC)}
+	us := newPeerNode(t, ctx, "us-cert", "US", clock)
+	cn := newPeerNode(t, ctx, "cncert", "CN", clock)
+	jp := newPeerNode(t, ctx, "jpcert", "JP", clock)
+	us.trust(t, ctx, cn)
+	us.trust(t, ctx, jp)
+	cn.trust(t, ctx, us)
+
+	c, _ := us.svc.CreateCase(ctx, analyst, node.NewCase{Title: "Intrusion", Category: "intrusions"})
+	d, err := us.svc.CreateRequest(ctx, liaison, node.NewRequest{CaseID: c.ID, To: "cncert", Type: accord.TypeInformation, Priority: accord.PriorityHigh, Subject: "s"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pipe(t, ctx, us, cn)
+
+	seal := func(from *peerNode, m accord.Message) *accord.Message {
+		t.Helper()
+		if m.ID == "" {
+			m.ID = "msg-" + strings.ReplaceAll(m.RequestID+"-"+string(m.Kind)+"-"+from.id, "/", "")
+		}
+		if m.CreatedAt.IsZero() {
+			m.CreatedAt = clock.Now()
+		}
+		if m.Body == nil {
+			m.Body = json.RawMessage(`{}`)
+		}
+		m.Sender = from.id
+		if err := from.ident.Seal(&m); err != nil {
+			t.Fatal(err)
+		}
+		return &m
+	}
+	ack := seal(cn, accord.Message{Kind: accord.KindAcknowledge, Recipient: "us-cert", RequestID: d.ID, Seq: 1})
+	first := us.svc.Receive(ctx, "cncert", []*accord.Message{ack})
+	if first[0].Err != nil {
+		t.Fatal(first[0].Err)
+	}
+	before := snapshotStore(t, ctx, us.store)
+
+	for _, tc := range []struct {
+		name     string
+		peer     string
+		msg      *accord.Message
+		wantCode string
+		wantText string
+	}{
+		{"reused id, other content", "cncert", seal(cn, accord.Message{ID: ack.ID, Kind: accord.KindAcknowledge, Recipient: "us-cert", RequestID: d.ID, Seq: 1, Body: json.RawMessage(`{"note":"changed"}`)}), accord.ECONFLICT, "other content"},
+		{"out of order", "cncert", seal(cn, accord.Message{Kind: accord.KindAnswer, Recipient: "us-cert", RequestID: d.ID, Seq: 3, Body: json.RawMessage(`{"answer":"x","final":true}`)}), accord.EUNAVAILABLE, "out of order"},
+		{"seq used", "cncert", seal(cn, accord.Message{ID: "other-id", Kind: accord.KindAccept, Recipient: "us-cert", RequestID: d.ID, Seq: 1}), accord.ECONFLICT, "already used"},
+		{"not a party to the request", "jpcert", seal(jp, accord.Message{Kind: accord.KindAccept, Recipient: "us-cert", RequestID: d.ID, Seq: 1}), accord.EFORBIDDEN, "not a party"},
+		{"someone else's request id", "jpcert", seal(jp, accord.Message{Kind: accord.KindRequest, Recipient: "us-cert", RequestID: "cncert-R0042", Seq: 1,
+			Body: json.RawMessage(`{"type":"information","priority":"high","subject":"s","agreement_digest":"x"}`)}), accord.EFORBIDDEN, "its own requests"},
+		{"requester's step from the requested party", "cncert", seal(cn, accord.Message{Kind: accord.KindWithdraw, Recipient: "us-cert", RequestID: d.ID, Seq: 2}), accord.EFORBIDDEN, "requester"},
+		{"illegal step", "cncert", seal(cn, accord.Message{Kind: accord.KindAnswer, Recipient: "us-cert", RequestID: d.ID, Seq: 2, Body: json.RawMessage(`{"answer":"x"}`)}), accord.ECONFLICT, "cannot answer-partial a request that is acknowledged"},
+		{"unknown body field", "cncert", seal(cn, accord.Message{Kind: accord.KindAccept, Recipient: "us-cert", RequestID: d.ID, Seq: 2, Body: json.RawMessage(`{"urgent":true}`)}), accord.EINVALID, "urgent"},
+		{"sender is not the peer", "jpcert", seal(cn, accord.Message{Kind: accord.KindAccept, Recipient: "us-cert", RequestID: d.ID, Seq: 2}), accord.EFORBIDDEN, "not from jpcert"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			res := us.svc.Receive(ctx, tc.peer, []*accord.Message{tc.msg})
+			if accord.ErrorCode(res[0].Err) != tc.wantCode || !strings.Contains(res[0].Err.Error(), tc.wantText) {
+				t.Errorf("Receive = %v (code %s); want %s containing %q", res[0].Err, accord.ErrorCode(res[0].Err), tc.wantCode, tc.wantText)
+			}
+			if diff := cmp.Diff(before, snapshotStore(t, ctx, us.store)); diff != "" {
+				t.Errorf("a refused message changed the store (-before +after):\n%s", diff)
+			}
+		})
+	}
+
+	// A redelivered message gets its original receipt, and nothing new is stored.
+	again := us.svc.Receive(ctx, "cncert", []*accord.Message{ack})
+	if again[0].Err != nil || !bytes.Equal(again[0].Receipt.JWS, first[0].Receipt.JWS) {
+		t.Errorf("redelivery: %v; want the original receipt", again[0].Err)
+	}
+	if diff := cmp.Diff(before, snapshotStore(t, ctx, us.store)); diff != "" {
+		t.Errorf("a redelivery changed the store (-before +after):\n%s", diff)
+	}
+}
+
+// storeState is every row a node keeps about requests and messages.
+type storeState struct {
+	Requests []*accord.Request
+	Events   []*accord.Event
+	Messages []*accord.Message
+	Receipts []*accord.Receipt
+	Pending  int
+}
+
+func snapshotStore(t *testing.T, ctx context.Context, s accord.Store) storeState {
+	t.Helper()
+	var st storeState
+	err := s.View(ctx, func(tx accord.Tx) (err error) {
+		if st.Requests, err = tx.Requests(accord.RequestFilter{}); err != nil {
+			return err
+		}
+		for _, r := range st.Requests {
+			es, err := tx.Events(r.ID)
+			if err != nil {
+				return err
+			}
+			ms, err := tx.Messages(r.ID)
+			if err != nil {
+				return err
+			}
+			st.Events = append(st.Events, es...)
+			for _, m := range ms {
+				st.Messages = append(st.Messages, m)
+				if rc, err := tx.Receipt(m.ID); err == nil {
+					st.Receipts = append(st.Receipts, rc)
+				}
+			}
+		}
+		st.Pending, err = tx.PendingOutbox("")
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st
+}
