@@ -225,8 +225,9 @@ var (
 
 // OpenMessage verifies a message envelope and returns the message it
 // carries, with JWS (a copy of jws) and Digest set. keyOf returns the signing
-// key of the party named by the envelope's "kid" header; it should return
-// ENOTFOUND (or EUNAUTHORIZED) for a party it does not trust, and its other
+// key of the party named by the envelope's "kid" header. For a party it does
+// not trust it returns ENOTFOUND (answered as EUNAUTHORIZED "not a trusted
+// peer") or its own EUNAUTHORIZED error, which is passed on as is; its other
 // errors are passed on wrapped.
 //
 // The envelope must be a JWS compact serialisation signed with EdDSA (no
@@ -380,8 +381,10 @@ func open(jws []byte, typ string, keyOf func(party string) (ed25519.PublicKey, e
 	}
 	key, err := keyOf(kid)
 	switch code := accord.ErrorCode(err); {
-	case code == accord.ENOTFOUND || code == accord.EUNAUTHORIZED:
+	case code == accord.ENOTFOUND:
 		return "", nil, &accord.Error{Code: accord.EUNAUTHORIZED, Message: fmt.Sprintf("signer %s is not a trusted peer", kid), Err: err}
+	case code == accord.EUNAUTHORIZED:
+		return "", nil, err // keyOf's own reason (e.g. not the connected peer)
 	case err != nil:
 		return "", nil, fmt.Errorf("look up the signing key of %s: %w", kid, err)
 	case len(key) != ed25519.PublicKeySize:

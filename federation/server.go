@@ -164,7 +164,7 @@ func (h *handler) messages(w http.ResponseWriter, r *http.Request) {
 	for i, jws := range list {
 		m, err := h.check(peer, jws, now)
 		if err != nil {
-			id := claimedID(jws, h.opts.MaxMessageBytes)
+			id := claimedID(jws)
 			results[i] = batchResult{MessageID: id, Error: &resultError{Code: accord.ErrorCode(err), Message: accord.ErrorMessage(err)}}
 			h.log.Warn("federation message refused", "peer", peer.ID, "message", id, "reason", accord.ErrorMessage(err))
 			h.count(peer.ID, "invalid")
@@ -261,7 +261,7 @@ func (h *handler) check(peer *accord.Party, jws string, now time.Time) (*accord.
 	}
 	m, err := OpenMessage([]byte(jws), func(party string) (ed25519.PublicKey, error) {
 		if party != peer.ID {
-			return nil, accord.Errorf(accord.EUNAUTHORIZED, "signed by %s, not by the connected peer %s", party, peer.ID)
+			return nil, accord.Errorf(accord.EUNAUTHORIZED, "the message is signed by %s, not by the connected peer %s", party, peer.ID)
 		}
 		return peer.SigningKey, nil
 	})
@@ -285,11 +285,9 @@ func (h *handler) check(peer *accord.Party, jws string, now time.Time) (*accord.
 }
 
 // claimedID returns, for logs and the result of a refused message, the id
-// its payload claims, unverified; "" when there is none.
-func claimedID(jws string, limit int) string {
-	if len(jws) > limit {
-		return ""
-	}
+// its payload claims, unverified; "" when there is none. (The body limit
+// bounds the work.)
+func claimedID(jws string) string {
 	parts := strings.Split(jws, ".")
 	if len(parts) != 3 {
 		return ""

@@ -21,7 +21,7 @@ import (
 
 // pairHomes initialises two node homes that trust each other and returns
 // a Main for each (not serving).
-func pairHomes(t *testing.T, opts federation.DelivererOptions) (us, cn *Main) {
+func pairHomes(t testing.TB, opts federation.DelivererOptions) (us, cn *Main) {
 	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()

@@ -81,19 +81,6 @@ func (m *Main) start(ctx context.Context, e *env) (*running, error) {
 		apiLn.Close()
 		return nil, fmt.Errorf("listen on %s: %w", e.cfg.Federation.Addr, err)
 	}
-	peerOf := func(pin string) (string, bool) {
-		peers, err := e.svc.Peers(context.Background())
-		if err != nil {
-			e.log.Error("look up peers", "err", err)
-			return "", false
-		}
-		for _, p := range peers {
-			if federation.Pin(p.TLSCert) == pin {
-				return p.ID, true
-			}
-		}
-		return "", false
-	}
 	r := &running{e: e, apiAddr: apiLn.Addr().String(), peerAddr: fedLn.Addr().String(), errs: make(chan error, 3)}
 	dopts := m.Delivery
 	dopts.Logger = e.log
@@ -118,7 +105,7 @@ func (m *Main) start(ctx context.Context, e *env) (*running, error) {
 	}()
 	go func() {
 		defer r.wg.Done()
-		if err := r.fed.Serve(tls.NewListener(fedLn, federation.ServerTLSConfig(e.id, peerOf))); !errors.Is(err, http.ErrServerClosed) {
+		if err := r.fed.Serve(tls.NewListener(fedLn, federation.ServerTLSConfig(e.id, federation.KnownPeer(e.svc, e.log)))); !errors.Is(err, http.ErrServerClosed) {
 			r.errs <- fmt.Errorf("serve federation: %w", err)
 		}
 	}()

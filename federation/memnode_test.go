@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -32,6 +33,7 @@ type memNode struct {
 	receipts     map[string]*accord.Receipt
 	outbox       []*outEntry
 	failures     []failureRecord
+	failed       chan struct{} // when set, signalled (without blocking) by DeliveryFailed
 }
 
 type outEntry struct {
@@ -149,6 +151,12 @@ func (n *memNode) DeliveryFailed(_ context.Context, peer string, failures []Fail
 		e.item.LastError = f.Reason
 		e.item.NextAttemptAt = f.NextAttemptAt
 	}
+	if n.failed != nil {
+		select {
+		case n.failed <- struct{}{}:
+		default:
+		}
+	}
 	return nil
 }
 
@@ -184,6 +192,24 @@ func (n *memNode) enqueue(t *testing.T, peer, request string) *accord.Message {
 	n.outbox = append(n.outbox, &outEntry{item: accord.OutboxItem{MessageID: m.ID, Peer: peer, RequestID: request,
 		Seq: seq, NextAttemptAt: time.Now(), CreatedAt: time.Now()}, msg: m})
 	return m
+}
+
+func (n *memNode) failureRecords() []failureRecord {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return slices.Clone(n.failures)
+}
+
+func (n *memNode) item(id string) accord.OutboxItem {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return n.entry(id).item
+}
+
+func (n *memNode) calls() int {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return n.receiveCalls
 }
 
 func (n *memNode) receivedIDs() []string {
