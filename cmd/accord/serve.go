@@ -6,10 +6,13 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"log/slog"
 	"net/http"
 	"sync"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/spf13/cobra"
 
 	"github.com/accord-cyber/accord"
@@ -81,17 +84,26 @@ func (m *Main) start(ctx context.Context, e *env) (*running, error) {
 		apiLn.Close()
 		return nil, fmt.Errorf("listen on %s: %w", e.cfg.Federation.Addr, err)
 	}
+	self, err := e.svc.Self(ctx, operator())
+	if err != nil {
+		return nil, err
+	}
+	card := federation.NewCard(*self)
+	// One registry for the API and the federation listener, served at /metrics.
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	r := &running{e: e, apiAddr: apiLn.Addr().String(), peerAddr: fedLn.Addr().String(), errs: make(chan error, 3)}
 	dopts := m.Delivery
 	dopts.Logger = e.log
 	r.deliverer = federation.NewDeliverer(e.svc, e.id, dopts)
 	e.notify = r.deliverer.Notify
 	r.api = &http.Server{
-		Handler:           web.New(e.svc, web.Options{Logger: e.log, MaxBodyBytes: e.cfg.API.MaxBodyBytes}),
+		Handler:           web.New(e.svc, web.Options{Logger: e.log, MaxBodyBytes: e.cfg.API.MaxBodyBytes, Registry: reg}),
 		ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 60 * time.Second, WriteTimeout: 60 * time.Second, IdleTimeout: 120 * time.Second,
 	}
 	r.fed = &http.Server{
-		Handler:           federation.NewHandler(e.svc, federation.HandlerOptions{Logger: e.log, Clock: m.Clock, MaxSkew: time.Duration(skew)}),
+		ErrorLog:          slog.NewLogLogger(e.log.Handler(), slog.LevelWarn), // refused handshakes
+		Handler:           federation.NewHandler(e.svc, federation.HandlerOptions{Logger: e.log, Clock: m.Clock, MaxSkew: time.Duration(skew), Card: &card, Registry: reg}),
 		ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 60 * time.Second, WriteTimeout: 60 * time.Second, IdleTimeout: 120 * time.Second,
 	}
 	dctx, cancel := context.WithCancel(context.Background())
