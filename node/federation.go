@@ -5,7 +5,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"runtime"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -147,12 +149,13 @@ func (s *Service) AddPeer(ctx context.Context, actor accord.Actor, p accord.Part
 // peer in one transaction and returns a receipt or an error for each.
 func (s *Service) Receive(ctx context.Context, peer string, msgs []*accord.Message) []federation.Result {
 	now := s.Now()
+	signed := s.presign(peer, msgs, now)
 	results := make([]federation.Result, len(msgs))
 	var wake bool
 	err := s.store.Update(ctx, func(tx accord.Tx) error {
 		wake = false
 		for i, m := range msgs {
-			rc, queued, err := s.receiveOne(tx, peer, m, now)
+			rc, queued, err := s.receiveOne(tx, peer, m, now, signed[i])
 			if accord.ErrorCode(err) == accord.EINTERNAL {
 				return err // a store failure: abort the whole batch
 			}
@@ -179,9 +182,38 @@ func (s *Service) Receive(ctx context.Context, peer string, msgs []*accord.Messa
 	return results
 }
 
+// presign signs, in parallel and before the transaction, the receipt each
+// message will get if it is accepted: a receipt depends only on the message
+// and the time of receipt, and signing is the costliest step of receiving.
+// Receipts of messages that are refused are simply dropped. A receipt that
+// could not be signed is nil (receiveOne then signs it itself).
+func (s *Service) presign(peer string, msgs []*accord.Message, now time.Time) []*accord.Receipt {
+	out := make([]*accord.Receipt, len(msgs))
+	if s.sealer == nil {
+		return out
+	}
+	workers := min(runtime.GOMAXPROCS(0), len(msgs))
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := w; i < len(msgs); i += workers {
+				m := msgs[i]
+				rc := &accord.Receipt{MessageID: m.ID, Digest: m.Digest, Sender: peer, Receiver: s.self, ReceivedAt: now}
+				if s.sealer.SealReceipt(rc) == nil {
+					out[i] = rc
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	return out
+}
+
 // receiveOne checks and applies one message. It writes nothing unless every
 // check passes, so a refused message leaves the transaction untouched.
-func (s *Service) receiveOne(tx accord.Tx, peer string, m *accord.Message, now time.Time) (*accord.Receipt, bool, error) {
+func (s *Service) receiveOne(tx accord.Tx, peer string, m *accord.Message, now time.Time, rc *accord.Receipt) (*accord.Receipt, bool, error) {
 	if old, err := tx.Message(m.ID); err == nil {
 		if old.Digest != m.Digest {
 			return nil, false, accord.Errorf(accord.ECONFLICT, "message id %s was already received with other content", m.ID)
@@ -281,9 +313,11 @@ func (s *Service) receiveOne(tx accord.Tx, peer string, m *accord.Message, now t
 	}
 
 	m.ReceivedAt = now
-	rc := &accord.Receipt{MessageID: m.ID, Digest: m.Digest, Sender: peer, Receiver: s.self, ReceivedAt: now}
-	if err := s.sealer.SealReceipt(rc); err != nil {
-		return nil, false, accord.Internal(err, "sign receipt")
+	if rc == nil { // presigning failed: try once more, here
+		rc = &accord.Receipt{MessageID: m.ID, Digest: m.Digest, Sender: peer, Receiver: s.self, ReceivedAt: now}
+		if err := s.sealer.SealReceipt(rc); err != nil {
+			return nil, false, accord.Internal(err, "sign receipt")
+		}
 	}
 	if err := tx.AddMessage(m); err != nil {
 		return nil, false, internal(err)

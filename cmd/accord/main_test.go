@@ -142,3 +142,42 @@ func TestServeAndGracefulShutdown(t *testing.T) {
 		t.Errorf("no graceful stop logged: %s", errb.String())
 	}
 }
+
+func TestCardAndPeerAdd(t *testing.T) {
+	dir := t.TempDir()
+	now := time.Now().UTC()
+	us, cn := filepath.Join(dir, "us"), filepath.Join(dir, "cn")
+	mustRun(t, us, now, "init", "--party", "us-cert", "--name", "US-CERT", "--country", "US", "--peer-addr", "127.0.0.1:18481")
+	mustRun(t, cn, now, "init", "--party", "cncert", "--name", "CNCERT/CC", "--country", "CN", "--peer-addr", "127.0.0.1:18491")
+	// cncert was first registered by hand; its card turns it into a peer.
+	mustRun(t, us, now, "party", "add", "--id", "cncert", "--name", "CNCERT", "--country", "CN")
+	card := mustRun(t, cn, now, "card", "--json")
+	if !strings.Contains(card, `"federation_url": "https://127.0.0.1:18491/federation/v1/"`) || !strings.Contains(card, "BEGIN CERTIFICATE") {
+		t.Fatalf("card --json:\n%s", card)
+	}
+	if human := mustRun(t, cn, now, "card"); !strings.Contains(human, "TLS pin") {
+		t.Errorf("card:\n%s", human)
+	}
+	path := filepath.Join(dir, "cn.card.json")
+	if err := os.WriteFile(path, []byte(card), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := mustRun(t, us, now, "peer", "add", path)
+	if !strings.Contains(out, "Peer cncert (CNCERT/CC, CN) trusted") {
+		t.Errorf("peer add: %s", out)
+	}
+	if list := mustRun(t, us, now, "party", "list"); !strings.Contains(list, "peer") || strings.Contains(list, "local") {
+		t.Errorf("after peer add, cncert is still local:\n%s", list)
+	}
+	// Its own card, a broken card and a missing file are refused with the reason.
+	own := filepath.Join(dir, "us.card.json")
+	os.WriteFile(own, []byte(mustRun(t, us, now, "card", "--json")), 0o644)
+	if _, errs, code := run(t, us, now, "peer", "add", own); code != 1 || !strings.Contains(errs, "own") {
+		t.Errorf("own card: exit %d, %s", code, errs)
+	}
+	broken := filepath.Join(dir, "broken.json")
+	os.WriteFile(broken, []byte(strings.Replace(card, `"country": "CN"`, `"country": "XX"`, 1)), 0o644)
+	if _, errs, code := run(t, us, now, "peer", "add", broken); code != 1 || !strings.Contains(errs, "country") {
+		t.Errorf("broken card: exit %d, %s", code, errs)
+	}
+}
