@@ -509,3 +509,61 @@ func (s *Service) PendingOutbox(ctx context.Context, peer string) (int, error) {
 	})
 	return n, err
 }
+
+// MessageView is one signed message about a request as this node holds it:
+// the envelope exactly as signed, and the peer's signed receipt once it came
+// back (or this node's receipt, for a message it received).
+type MessageView struct {
+	ID        string             `json:"id"`
+	Kind      accord.MessageKind `json:"kind"`
+	Sender    string             `json:"sender"`
+	Recipient string             `json:"recipient"`
+	Seq       int                `json:"seq"`
+	CreatedAt time.Time          `json:"created_at"`
+	Digest    string             `json:"digest"`
+	Body      json.RawMessage    `json:"body"`
+	// Envelope is the JWS compact serialisation, the bytes Digest names.
+	Envelope string       `json:"envelope"`
+	Receipt  *ReceiptView `json:"receipt,omitempty"`
+}
+
+// ReceiptView is a signed receipt: who received the message and when.
+type ReceiptView struct {
+	Receiver   string    `json:"receiver"`
+	ReceivedAt time.Time `json:"received_at"`
+	// JWS is the receipt's JWS compact serialisation.
+	JWS string `json:"jws"`
+}
+
+// Messages returns the signed messages about a request, in the order this
+// node stored them, each with its receipt when there is one. Needs
+// PermRead. ENOTFOUND for an unknown request.
+func (s *Service) Messages(ctx context.Context, actor accord.Actor, requestID string) ([]MessageView, error) {
+	if err := actor.Require(accord.PermRead); err != nil {
+		return nil, err
+	}
+	out := []MessageView{}
+	err := s.store.View(ctx, func(tx accord.Tx) error {
+		if _, err := tx.Request(requestID); err != nil {
+			return err
+		}
+		ms, err := tx.Messages(requestID)
+		if err != nil {
+			return err
+		}
+		for _, m := range ms {
+			v := MessageView{ID: m.ID, Kind: m.Kind, Sender: m.Sender, Recipient: m.Recipient, Seq: m.Seq,
+				CreatedAt: m.CreatedAt, Digest: m.Digest, Body: m.Body, Envelope: string(m.JWS)}
+			rc, err := tx.Receipt(m.ID)
+			switch {
+			case err == nil:
+				v.Receipt = &ReceiptView{Receiver: rc.Receiver, ReceivedAt: rc.ReceivedAt, JWS: string(rc.JWS)}
+			case accord.ErrorCode(err) != accord.ENOTFOUND:
+				return err
+			}
+			out = append(out, v)
+		}
+		return nil
+	})
+	return out, err
+}

@@ -150,6 +150,23 @@ func TestFederatedLifecycle(t *testing.T) {
 	if diff := cmp.Diff(eventShape(got.Events), eventShape(theirs.Events)); diff != "" {
 		t.Errorf("the two nodes' histories differ (-us +cn):\n%s", diff)
 	}
+	for _, n := range []*peerNode{us, cn} {
+		ms, err := n.svc.Messages(ctx, reviewer, d.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var kinds []string
+		for _, m := range ms {
+			if m.Receipt == nil || m.Envelope == "" {
+				t.Errorf("%s: message %s (%s) has no envelope or receipt", n.id, m.ID, m.Kind)
+			}
+			kinds = append(kinds, string(m.Kind)+" from "+m.Sender)
+		}
+		want := []string{"request from us-cert", "acknowledge from cncert", "accept from cncert", "answer from cncert", "rate from us-cert"}
+		if diff := cmp.Diff(want, kinds); diff != "" {
+			t.Errorf("%s holds messages (-want +got):\n%s", n.id, diff)
+		}
+	}
 }
 
 func eventShape(es []*accord.Event) []string {

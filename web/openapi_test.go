@@ -322,6 +322,7 @@ func enumSchemas() map[string][]string {
 		"Overdue":     strs([]accord.Overdue{accord.OverdueAcknowledge, accord.OverdueAnswer}),
 		"CaseStatus":  strs([]accord.CaseStatus{accord.CaseOpen, accord.CaseClosed}),
 		"PartyKind":   strs([]accord.PartyKind{accord.PartySelf, accord.PartyLocal, accord.PartyPeer}),
+		"MessageKind": strs(accord.MessageKinds),
 		"ErrorCode":   {accord.EINVALID, accord.ENOTFOUND, accord.ECONFLICT, accord.EUNAUTHORIZED, accord.EFORBIDDEN, accord.EUNAVAILABLE, accord.EINTERNAL},
 	}
 }

@@ -94,3 +94,23 @@ func fixDetail(d *node.RequestDetail) *node.RequestDetail {
 	d.Allowed = nonNil(d.Allowed)
 	return d
 }
+
+// messageList is the body of GET /api/v1/requests/{id}/messages.
+type messageList struct {
+	Messages []node.MessageView `json:"messages"`
+}
+
+// listMessages shows the signed messages exchanged about one request, each
+// envelope exactly as signed and its signed receipt once there is one. Any
+// role. ENOTFOUND for an unknown request.
+func (s *server) listMessages(w http.ResponseWriter, r *http.Request, a accord.Actor) error {
+	if _, err := query(r); err != nil {
+		return err
+	}
+	ms, err := s.svc.Messages(r.Context(), a, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	s.writeJSON(w, r, http.StatusOK, messageList{Messages: ms})
+	return nil
+}

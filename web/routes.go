@@ -51,6 +51,7 @@ func (s *server) routes() []route {
 		{"GET /api/v1/requests", accord.PermRead, plain(s.listRequests), "List requests, most recently sent first, with the total matching."},
 		{"POST /api/v1/requests", accord.PermWriteRequests, body(s, s.createRequest), "Record an outgoing request, or an incoming one received by other means."},
 		{"GET /api/v1/requests/{id}", accord.PermRead, plain(s.getRequest), "Show one request with its events, answers and allowed actions."},
+		{"GET /api/v1/requests/{id}/messages", accord.PermRead, plain(s.listMessages), "The signed messages exchanged about one request, with their receipts."},
 		{"POST /api/v1/requests/{id}/deliver", accord.PermWriteRequests, act[deliverBody](s), "Record that the requested party received the request."},
 		{"POST /api/v1/requests/{id}/acknowledge", accord.PermWriteRequests, act[acknowledgeBody](s), "Record the requested party's acknowledgement."},
 		{"POST /api/v1/requests/{id}/accept", accord.PermWriteRequests, act[acceptBody](s), "Record that the requested party accepts the request."},

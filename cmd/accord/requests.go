@@ -164,10 +164,29 @@ func (m *Main) requestShowCommand() *cobra.Command {
 				if err != nil {
 					return err
 				}
+				msgs, err := e.svc.Messages(ctx, operator(), d.ID)
+				if err != nil {
+					return err
+				}
 				if m.jsonOut {
-					return m.printJSON(d)
+					return m.printJSON(struct {
+						*node.RequestDetail
+						Messages []node.MessageView `json:"messages"`
+					}{d, msgs})
 				}
 				m.printRequest(d)
+				if len(msgs) > 0 {
+					fmt.Fprintln(m.Stdout, "\nSigned messages:")
+					rows := [][]string{{"  SEQ", "KIND", "FROM", "SENT", "RECEIPT", "DIGEST"}}
+					for _, msg := range msgs {
+						receipt := "pending"
+						if msg.Receipt != nil {
+							receipt = fmtTime(msg.Receipt.ReceivedAt) + " by " + msg.Receipt.Receiver
+						}
+						rows = append(rows, []string{fmt.Sprintf("  %d", msg.Seq), string(msg.Kind), msg.Sender, fmtTime(msg.CreatedAt), receipt, msg.Digest[:16]})
+					}
+					m.table(rows)
+				}
 				return nil
 			})
 		},
