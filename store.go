@@ -117,9 +117,52 @@ type Tx interface {
 	PendingOutbox(peer string) (int, error)
 	// OutboxItem returns the outbox item of a message. ENOTFOUND if absent.
 	OutboxItem(messageID string) (*OutboxItem, error)
+	// LedgerSize returns the number of entries in the node's ledger.
+	LedgerSize() (int64, error)
+	// AddLedgerEntries stores records as ledger entries first, first+1, …
+	// together with the tree's stored hashes (tlog.StoredHashIndex layout)
+	// at hashIndexes. EINVALID unless first is LedgerSize(); ECONFLICT if an
+	// entry or hash index exists (the ledger is append-only).
+	AddLedgerEntries(first int64, records [][]byte, hashIndexes []int64, hashes [][32]byte) error
+	// LedgerHashes returns the stored hashes at the given indexes, in order.
+	// ENOTFOUND names the first index that is absent.
+	LedgerHashes(indexes []int64) ([][32]byte, error)
+	// LedgerEntries calls fn for each entry from index from on, in order,
+	// until fn returns an error (which it returns) or the entries end.
+	LedgerEntries(from int64, fn func(index int64, record []byte) error) error
+	// LedgerEntryIndex returns the index of the entry whose record is record
+	// (byte-equal). ENOTFOUND if none.
+	LedgerEntryIndex(record []byte) (int64, error)
+
+	// AddCheckpoint stores a checkpoint note of a log — this node's own
+	// (Party = this node) or a peer's — at its size. ECONFLICT if one of
+	// that party at that size exists.
+	AddCheckpoint(c *StoredCheckpoint) error
+	// LatestCheckpoint returns the stored checkpoint of party with the
+	// largest size. ENOTFOUND if none.
+	LatestCheckpoint(party string) (*StoredCheckpoint, error)
+	// Checkpoints returns every stored checkpoint of party, by size.
+	Checkpoints(party string) ([]*StoredCheckpoint, error)
+	// SetCosigned stores the cosigned note of party's checkpoint at size.
+	// ENOTFOUND if there is no such checkpoint.
+	SetCosigned(party string, size int64, cosigned []byte, at time.Time) error
+
 	// UpdateOutbox stores Attempts, NextAttemptAt, LastError and DeliveredAt
 	// of the item with o's MessageID. ENOTFOUND if absent.
 	UpdateOutbox(o *OutboxItem) error
+}
+
+// StoredCheckpoint is a signed checkpoint of a party's ledger as this node
+// keeps it: Note is the C2SP signed note; Cosigned, once the other party
+// has witnessed it, the same note with its cosignature added.
+type StoredCheckpoint struct {
+	Party      string    `json:"party"`
+	Size       int64     `json:"size"`
+	Hash       [32]byte  `json:"hash"`
+	Note       []byte    `json:"note"`
+	Cosigned   []byte    `json:"cosigned,omitempty"`
+	CosignedAt time.Time `json:"cosigned_at,omitzero"`
+	CreatedAt  time.Time `json:"created_at"`
 }
 
 // CaseFilter selects cases. Zero fields do not filter.

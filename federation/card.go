@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/accord-cyber/accord"
 )
@@ -195,12 +196,37 @@ func (c *Card) Pin() string {
 // SubjectPublicKeyInfo. A reissued certificate for the same key keeps its
 // pin. It returns "" if certDER does not parse.
 func Pin(certDER []byte) string {
+	pinCache.Lock()
+	pin, ok := pinCache.m[string(certDER)]
+	pinCache.Unlock()
+	if ok {
+		return pin
+	}
 	cert, err := x509.ParseCertificate(certDER)
 	if err != nil {
 		return ""
 	}
-	return pinOf(cert)
+	pin = pinOf(cert)
+	pinCache.Lock()
+	if pinCache.m == nil || len(pinCache.m) >= maxCachedPins {
+		pinCache.m = make(map[string]string)
+	}
+	pinCache.m[string(certDER)] = pin
+	pinCache.Unlock()
+	return pin
 }
+
+// pinCache holds the pins of the certificates Pin parsed, by DER: the
+// handler looks every request's client up among the peers' certificates,
+// and KnownPeer every handshake's, which would otherwise parse each peer's
+// certificate each time. A pin depends on the DER alone, so a cached one is
+// the same answer. The cache starts over when it holds maxCachedPins.
+var pinCache struct {
+	sync.Mutex
+	m map[string]string
+}
+
+const maxCachedPins = 1024
 
 func pinOf(cert *x509.Certificate) string {
 	sum := sha256.Sum256(cert.RawSubjectPublicKeyInfo)

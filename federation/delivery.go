@@ -30,6 +30,7 @@ const (
 	DefaultIdleInterval   = time.Second
 	DefaultRequestTimeout = 30 * time.Second
 	DefaultPeerRefresh    = 10 * time.Second
+	DefaultInFlight       = 2
 )
 
 // DelivererOptions configures NewDeliverer. Zero fields take their defaults.
@@ -54,6 +55,13 @@ type DelivererOptions struct {
 	// PeerRefresh is how often the list of peers is read again (a peer
 	// added, removed or given a new card). Default DefaultPeerRefresh.
 	PeerRefresh time.Duration
+	// InFlight is the most batches posted to one peer at a time: while a
+	// batch waits for its answer or its receipts are verified and recorded,
+	// the next one is posted. A message is never posted while an earlier
+	// message of its request is in flight, so each request's messages still
+	// arrive in seq order. 1 posts strictly one batch after the other.
+	// Default DefaultInFlight.
+	InFlight int
 	// Logger receives delivery failures (warn). Default slog.Default().
 	Logger *slog.Logger
 	// Registry, when set, receives the deliverer's metrics.
@@ -62,8 +70,9 @@ type DelivererOptions struct {
 
 // Deliverer sends the node's outbox to its peers: one loop per peer takes
 // the due messages in enqueue order, posts them in batches over mutual TLS
-// pinned to the peer's certificate, verifies the signed receipts and records
-// them (Node.Delivered), and records failures with a backoff
+// pinned to the peer's certificate — up to InFlight batches at once, never
+// two holding messages of the same request — verifies the signed receipts
+// and records them (Node.Delivered), and records failures with a backoff
 // (Node.DeliveryFailed). All its state is in the node's outbox, so a
 // restarted Deliverer carries on where the last one stopped; a message
 // whose receipt was lost is sent again and the peer, which is idempotent by
@@ -80,13 +89,14 @@ type Deliverer struct {
 	delivered *prometheus.CounterVec // nil without a registry
 	failed    *prometheus.CounterVec
 
-	mu      sync.Mutex
-	running bool
-	workers map[string]*worker
-	invalid map[string]string // peer → why it cannot be delivered to (logged once)
-	changed chan struct{}     // closed and replaced after each batch attempt
-	refresh chan struct{}     // asks Run to read the peers again
-	wg      sync.WaitGroup
+	mu       sync.Mutex
+	running  bool
+	workers  map[string]*worker
+	invalid  map[string]string // peer → why it cannot be delivered to (logged once)
+	inflight map[string]int    // peer → batches posted and not yet recorded
+	changed  chan struct{}     // closed and replaced after each batch attempt
+	refresh  chan struct{}     // asks Run to read the peers again
+	wg       sync.WaitGroup
 }
 
 // NewDeliverer returns a Deliverer of n's outbox, signing as id. Call Run to
@@ -116,11 +126,14 @@ func NewDeliverer(n Node, id *Identity, opts DelivererOptions) *Deliverer {
 	if opts.PeerRefresh <= 0 {
 		opts.PeerRefresh = DefaultPeerRefresh
 	}
+	if opts.InFlight <= 0 {
+		opts.InFlight = DefaultInFlight
+	}
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
 	d := &Deliverer{n: n, id: id, opts: opts, log: opts.Logger, workers: map[string]*worker{},
-		invalid: map[string]string{}, changed: make(chan struct{}), refresh: make(chan struct{}, 1)}
+		invalid: map[string]string{}, inflight: map[string]int{}, changed: make(chan struct{}), refresh: make(chan struct{}, 1)}
 	if opts.Registry != nil {
 		var err error
 		if d.delivered, err = register(opts.Registry, prometheus.NewCounterVec(prometheus.CounterOpts{
@@ -140,7 +153,7 @@ func NewDeliverer(n Node, id *Identity, opts DelivererOptions) *Deliverer {
 }
 
 // Run delivers until ctx is cancelled, then stops every peer loop, waits for
-// them and returns nil. It reads the peers at start, every PeerRefresh and
+// them and the batches they have in flight, and returns nil. It reads the peers at start, every PeerRefresh and
 // when Notify names a peer it has no loop for. It returns ECONFLICT if the
 // Deliverer is running already.
 func (d *Deliverer) Run(ctx context.Context) error {
@@ -210,8 +223,7 @@ func (d *Deliverer) syncPeers(ctx context.Context) {
 			continue
 		}
 		wctx, cancel := context.WithCancel(ctx)
-		w := &worker{d: d, cancel: cancel, wake: make(chan struct{}, 1)}
-		w.peer.Store(p)
+		w := newWorker(d, p, cancel)
 		d.workers[p.ID] = w
 		d.wg.Add(1)
 		go func() {
@@ -263,33 +275,44 @@ func (d *Deliverer) Notify(peer string) {
 }
 
 // Idle blocks until nothing waits for delivery to peer (Node.PendingOutbox
-// is 0) and returns nil, or returns ctx's error. It re-reads the count after
-// each batch attempt of any peer loop, so it returns promptly once the
-// outbox drains; while no loop runs for peer, it waits for ctx. It returns
-// the node's error if the count cannot be read.
+// is 0) and no batch to peer is in flight, and returns nil, or returns ctx's
+// error. It re-reads the count after each batch attempt of any peer loop, so
+// it returns promptly once the outbox drains; while no loop runs for peer,
+// it waits for ctx. It returns the node's error if the count cannot be read.
 func (d *Deliverer) Idle(ctx context.Context, peer string) error {
 	for {
 		d.mu.Lock()
-		changed := d.changed
+		changed, busy := d.changed, d.inflight[peer]
 		d.mu.Unlock()
 		n, err := d.n.PendingOutbox(ctx, peer)
 		if err != nil {
 			return fmt.Errorf("count the outbox of %s: %w", peer, err)
 		}
-		if n == 0 {
+		if n == 0 && busy == 0 {
 			return nil
 		}
 		select {
 		case <-ctx.Done():
-			return fmt.Errorf("wait for delivery to %s (%d pending): %w", peer, n, ctx.Err())
+			return fmt.Errorf("wait for delivery to %s (%d pending, %d batches in flight): %w", peer, n, busy, ctx.Err())
 		case <-changed:
 		}
 	}
 }
 
-// batchDone tells Idle callers that an outbox may have changed.
-func (d *Deliverer) batchDone() {
+// flightStarted counts a batch to peer in flight.
+func (d *Deliverer) flightStarted(peer string) {
 	d.mu.Lock()
+	d.inflight[peer]++
+	d.mu.Unlock()
+}
+
+// flightDone counts a batch to peer as landed (its outcome recorded, or
+// given up on) and tells Idle callers that an outbox may have changed.
+func (d *Deliverer) flightDone(peer string) {
+	d.mu.Lock()
+	if d.inflight[peer]--; d.inflight[peer] <= 0 {
+		delete(d.inflight, peer)
+	}
 	close(d.changed)
 	d.changed = make(chan struct{})
 	d.mu.Unlock()
@@ -307,17 +330,48 @@ func (d *Deliverer) backoff(attempts int) time.Duration {
 	return rand.N(ceiling + 1)
 }
 
-// worker is the delivery loop of one peer.
+// worker is the delivery loop of one peer. The loop goroutine reads the
+// due outbox, chooses each batch and starts a goroutine per batch (at most
+// InFlight at a time) that posts it, verifies the receipts and records the
+// outcome, then hands the batch back on done. All the loop's bookkeeping is
+// owned by the loop goroutine: a batch goroutine touches only its flight
+// until it sends it on done.
 type worker struct {
 	d      *Deliverer
 	peer   atomic.Pointer[accord.Party] // replaced by syncPeers when the card changes
 	wake   chan struct{}                // capacity 1: a pending wake-up
+	done   chan *flight                 // capacity InFlight: batches that landed
 	cancel context.CancelFunc
 
 	// Owned by the loop goroutine.
-	client  *http.Client
-	forPeer *accord.Party // the peer client was built for
-	retries []time.Time   // next attempts this loop scheduled, to wake for
+	client     *http.Client
+	forPeer    *accord.Party       // the peer client was built for
+	retries    []time.Time         // next attempts this loop scheduled, to wake for
+	flights    int                 // batches in flight
+	ids        map[string]struct{} // ids of the messages in flight
+	reqs       map[string]int      // request id → its messages in flight
+	pauseUntil time.Time           // the node could not record an outcome: wait until then
+}
+
+// flight is one batch: the messages posted together, and those that could
+// not even be posted, whose failures are recorded with it.
+type flight struct {
+	peer   *accord.Party
+	client *http.Client // nil when nothing is posted
+	batch  []Pending    // posted, in outbox order
+	failed []Failure    // not posted (no signed envelope)
+	reqs   []string     // the request of each message of batch and failed, to release
+
+	// Set by the batch goroutine before it hands the flight back.
+	retries []time.Time // next attempts it scheduled
+	pause   bool        // the node could not record the outcome
+}
+
+func newWorker(d *Deliverer, p *accord.Party, cancel context.CancelFunc) *worker {
+	w := &worker{d: d, cancel: cancel, wake: make(chan struct{}, 1), done: make(chan *flight, d.opts.InFlight),
+		ids: map[string]struct{}{}, reqs: map[string]int{}}
+	w.peer.Store(p)
+	return w
 }
 
 func (w *worker) poke() {
@@ -329,11 +383,33 @@ func (w *worker) poke() {
 
 func (w *worker) run(ctx context.Context) {
 	d := w.d
-	defer w.closeClient()
+	defer func() {
+		for w.flights > 0 { // stopping: wait for the batches in flight
+			w.land(<-w.done)
+		}
+		w.closeClient()
+	}()
 	d.log.Info("federation delivery started", "peer", w.peer.Load().ID)
 	for ctx.Err() == nil {
+		w.reap()
+		if wait := time.Until(w.pauseUntil); wait > 0 {
+			// The node could not record an outcome: do not hammer it.
+			w.sleep(ctx, wait)
+			continue
+		}
+		if w.flights >= d.opts.InFlight {
+			select {
+			case <-ctx.Done():
+			case f := <-w.done:
+				w.land(f)
+			}
+			continue
+		}
 		p := w.peer.Load()
-		items, err := d.n.DueOutbox(ctx, p.ID, time.Now(), d.opts.Batch)
+		// The messages in flight are still due and come first: read past
+		// them, plus a margin for those held back behind them.
+		limit := len(w.ids) + d.opts.Batch + d.opts.Batch/4
+		items, err := d.n.DueOutbox(ctx, p.ID, time.Now(), limit)
 		if err != nil {
 			if ctx.Err() == nil {
 				d.log.Warn("federation delivery: cannot read the outbox", "peer", p.ID, "reason", err.Error())
@@ -341,17 +417,151 @@ func (w *worker) run(ctx context.Context) {
 			w.sleep(ctx, d.opts.IdleInterval)
 			continue
 		}
-		if len(items) == 0 {
-			w.sleep(ctx, w.untilNextRetry())
+		f := w.take(p, items)
+		if f == nil {
+			if len(items) > 0 && w.flights == 0 {
+				// Due entries, yet nothing could be sent or recorded: do not
+				// spin on them.
+				w.sleep(ctx, d.opts.IdleInterval)
+			} else {
+				// Nothing due, or all of it in flight or held back behind
+				// messages in flight: wait for a batch to land, a Notify or
+				// a retry.
+				w.sleep(ctx, w.untilNextRetry())
+			}
 			continue
 		}
-		pause := w.deliver(ctx, p, items)
-		d.batchDone()
-		if pause {
-			// The node could not record the outcome: do not hammer it.
-			w.sleep(ctx, d.opts.IdleInterval)
+		w.launch(ctx, f)
+		// Look again at once: more may be due.
+	}
+}
+
+// take chooses the next batch among the due items, in outbox order, and
+// returns it, or nil when there is nothing to post or record. It skips the
+// messages in flight, and holds back every later message of a request whose
+// earlier message is in flight or not in this batch, so that no message is
+// posted before an earlier one of its request has been answered. It stops
+// at Batch messages or MaxBodyBytes.
+func (w *worker) take(p *accord.Party, items []Pending) *flight {
+	d := w.d
+	f := &flight{peer: p}
+	var held map[string]bool // requests with an earlier message not in this batch
+	hold := func(req string) {
+		if held == nil {
+			held = map[string]bool{}
 		}
-		// Otherwise look again at once: more may be due.
+		held[req] = true
+	}
+	size := len(`{"messages":[]}`)
+	for _, it := range items {
+		if it.Item == nil {
+			id := "?"
+			if it.Message != nil {
+				id = it.Message.ID
+				hold(it.Message.RequestID)
+			}
+			d.log.Error("federation delivery: outbox entry without its item", "peer", p.ID, "message", id)
+			continue
+		}
+		req := requestOf(it)
+		if _, busy := w.ids[it.Item.MessageID]; busy || w.reqs[req] > 0 || held[req] {
+			hold(req)
+			continue
+		}
+		if it.Message == nil || len(it.Message.JWS) == 0 {
+			const reason = "the stored message has no signed envelope"
+			d.log.Warn("federation delivery failed", "peer", p.ID, "message", it.Item.MessageID, "reason", reason)
+			next := d.nextAttempt(p, it.Item.Attempts)
+			f.failed = append(f.failed, Failure{MessageID: it.Item.MessageID, Reason: reason, NextAttemptAt: next})
+			f.retries = append(f.retries, next)
+			f.reqs = append(f.reqs, req)
+			hold(req)
+			continue
+		}
+		if len(f.batch) == d.opts.Batch {
+			break
+		}
+		add := len(it.Message.JWS) + 3 // quotes and comma
+		if len(f.batch) > 0 && size+add > d.opts.MaxBodyBytes {
+			break // the rest waits for the next batch (it stays due, and first)
+		}
+		f.batch, f.reqs, size = append(f.batch, it), append(f.reqs, req), size+add
+	}
+	if len(f.batch) == 0 && len(f.failed) == 0 {
+		return nil
+	}
+	return f
+}
+
+// requestOf returns the request an outbox item belongs to.
+func requestOf(it Pending) string {
+	if it.Item.RequestID != "" {
+		return it.Item.RequestID
+	}
+	if it.Message != nil {
+		return it.Message.RequestID
+	}
+	return ""
+}
+
+// launch marks f's messages in flight and starts its goroutine.
+func (w *worker) launch(ctx context.Context, f *flight) {
+	for _, it := range f.batch {
+		w.ids[it.Item.MessageID] = struct{}{}
+	}
+	for _, fl := range f.failed {
+		w.ids[fl.MessageID] = struct{}{}
+	}
+	for _, req := range f.reqs {
+		w.reqs[req]++
+	}
+	w.flights++
+	if len(f.batch) > 0 {
+		f.client = w.httpClient(f.peer)
+	}
+	w.d.flightStarted(f.peer.ID)
+	go func() {
+		w.deliver(ctx, f)
+		w.d.flightDone(f.peer.ID)
+		w.done <- f // never blocks: capacity InFlight
+	}()
+}
+
+// reap takes in the batches that landed, without waiting.
+func (w *worker) reap() {
+	for {
+		select {
+		case f := <-w.done:
+			w.land(f)
+		default:
+			return
+		}
+	}
+}
+
+// land releases the messages of a batch whose outcome is recorded (or
+// given up on). The loop calls it before it reads the outbox again, so a
+// read that began while the batch was in flight, and may still show its
+// messages due, never sends them a second time.
+func (w *worker) land(f *flight) {
+	w.flights--
+	for _, it := range f.batch {
+		delete(w.ids, it.Item.MessageID)
+	}
+	for _, fl := range f.failed {
+		delete(w.ids, fl.MessageID)
+	}
+	for _, req := range f.reqs {
+		if w.reqs[req]--; w.reqs[req] <= 0 {
+			delete(w.reqs, req)
+		}
+	}
+	w.retries = append(w.retries, f.retries...)
+	if f.pause {
+		w.pauseUntil = time.Now().Add(w.d.opts.IdleInterval)
+	}
+	if f.client != nil && f.client != w.client {
+		f.client.CloseIdleConnections() // built for the peer's previous card
 	}
 }
 
@@ -367,12 +577,15 @@ func (w *worker) untilNextRetry() time.Duration {
 	return wait
 }
 
+// sleep waits for d, a Notify, a batch that lands or the end of ctx.
 func (w *worker) sleep(ctx context.Context, d time.Duration) {
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {
 	case <-ctx.Done():
 	case <-w.wake:
+	case f := <-w.done:
+		w.land(f)
 	case <-t.C:
 	}
 }
@@ -384,14 +597,15 @@ func (w *worker) httpClient(p *accord.Party) *http.Client {
 		return w.client
 	}
 	w.closeClient()
+	conns := max(4, w.d.opts.InFlight)
 	tr := &http.Transport{
 		Proxy:                 http.ProxyFromEnvironment,
 		DialContext:           (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
 		TLSClientConfig:       ClientTLSConfig(w.d.id, Pin(p.TLSCert)),
 		TLSHandshakeTimeout:   10 * time.Second,
-		MaxIdleConns:          4,
-		MaxIdleConnsPerHost:   4,
-		MaxConnsPerHost:       4,
+		MaxIdleConns:          conns,
+		MaxIdleConnsPerHost:   conns,
+		MaxConnsPerHost:       conns,
 		IdleConnTimeout:       90 * time.Second,
 		ResponseHeaderTimeout: w.d.opts.RequestTimeout,
 	}
@@ -410,82 +624,63 @@ func (w *worker) closeClient() {
 	}
 }
 
-// deliver sends one batch of due items to p and records the outcome. It
-// reports whether the node failed to record it.
-func (w *worker) deliver(ctx context.Context, p *accord.Party, items []Pending) (pause bool) {
-	d := w.d
-	var failures []Failure
-	fail := func(it Pending, reason string) {
-		next := time.Now().Add(d.backoff(it.Item.Attempts)).UTC().Truncate(time.Microsecond)
-		failures = append(failures, Failure{MessageID: it.Item.MessageID, Reason: reason, NextAttemptAt: next})
-		w.retries = append(w.retries, next)
-		if d.failed != nil {
-			d.failed.WithLabelValues(p.ID).Inc()
-		}
+// nextAttempt returns when a message to p that has failed attempts times
+// before this failure is tried again, and counts the failure.
+func (d *Deliverer) nextAttempt(p *accord.Party, attempts int) time.Time {
+	if d.failed != nil {
+		d.failed.WithLabelValues(p.ID).Inc()
 	}
+	return time.Now().Add(d.backoff(attempts)).UTC().Truncate(time.Microsecond)
+}
 
-	// Take items in order while they fit in one body; the rest wait for the
-	// next round (they stay due, and first).
-	var batch []Pending
-	var list []string
-	size := len(`{"messages":[]}`)
-	for _, it := range items {
-		if it.Item == nil || it.Message == nil || len(it.Message.JWS) == 0 {
-			id := "?"
-			if it.Item != nil {
-				id = it.Item.MessageID
-			} else if it.Message != nil {
-				id = it.Message.ID
-			}
-			if it.Item == nil {
-				d.log.Error("federation delivery: outbox entry without its item", "peer", p.ID, "message", id)
-				continue
-			}
-			d.log.Warn("federation delivery failed", "peer", p.ID, "message", id, "reason", "the stored message has no signed envelope")
-			fail(it, "the stored message has no signed envelope")
-			continue
-		}
-		add := len(it.Message.JWS) + 3 // quotes and comma
-		if len(batch) > 0 && size+add > d.opts.MaxBodyBytes {
-			break
-		}
-		batch, list, size = append(batch, it), append(list, string(it.Message.JWS)), size+add
+// deliver posts one batch, verifies the receipts and records the outcome;
+// it runs on the batch's own goroutine and sets f.retries and f.pause.
+func (w *worker) deliver(ctx context.Context, f *flight) {
+	d, p := w.d, f.peer
+	failures := f.failed
+	fail := func(it Pending, reason string) {
+		next := d.nextAttempt(p, it.Item.Attempts)
+		failures = append(failures, Failure{MessageID: it.Item.MessageID, Reason: reason, NextAttemptAt: next})
+		f.retries = append(f.retries, next)
 	}
 
 	var receipts []*accord.Receipt
-	if len(batch) > 0 {
-		results, err := w.post(ctx, p, list)
+	if len(f.batch) > 0 {
+		results, err := w.post(ctx, f.client, p, f.batch)
 		if err != nil {
 			if ctx.Err() != nil {
-				return false // stopping: the items stay due for the next run
+				return // stopping: the items stay due for the next run
 			}
-			d.log.Warn("federation delivery failed", "peer", p.ID, "messages", len(batch), "reason", err.Error())
-			for _, it := range batch {
+			d.log.Warn("federation delivery failed", "peer", p.ID, "messages", len(f.batch), "reason", err.Error())
+			for _, it := range f.batch {
 				fail(it, err.Error())
 			}
 		} else {
-			for i, it := range batch {
-				rc, reason := w.check(p, it.Message, results[i])
-				if reason != "" {
+			// Verify the receipts on every core; report them in order.
+			rcs := make([]*accord.Receipt, len(f.batch))
+			reasons := make([]string, len(f.batch))
+			parallel(len(f.batch), func(i int) {
+				rcs[i], reasons[i] = w.check(p, f.batch[i].Message, results[i])
+			})
+			receipts = make([]*accord.Receipt, 0, len(f.batch))
+			for i, it := range f.batch {
+				if reasons[i] != "" {
 					d.log.Warn("federation delivery failed", "peer", p.ID, "message", it.Message.ID,
-						"attempt", it.Item.Attempts+1, "reason", reason)
-					fail(it, reason)
+						"attempt", it.Item.Attempts+1, "reason", reasons[i])
+					fail(it, reasons[i])
 					continue
 				}
-				receipts = append(receipts, rc)
+				receipts = append(receipts, rcs[i])
 			}
 		}
 	}
 
-	if len(batch) == 0 && len(failures) == 0 {
-		return true // nothing could be sent or recorded: do not spin on it
-	}
 	if len(receipts) > 0 {
 		if err := d.n.Delivered(ctx, p.ID, receipts); err != nil {
 			if ctx.Err() == nil {
 				d.log.Warn("federation delivery: cannot record receipts", "peer", p.ID, "receipts", len(receipts), "reason", err.Error())
 			}
-			pause = true
+			f.pause = true
 		} else if d.delivered != nil {
 			d.delivered.WithLabelValues(p.ID).Add(float64(len(receipts)))
 		}
@@ -495,19 +690,15 @@ func (w *worker) deliver(ctx context.Context, p *accord.Party, items []Pending) 
 			if ctx.Err() == nil {
 				d.log.Warn("federation delivery: cannot record failures", "peer", p.ID, "failures", len(failures), "reason", err.Error())
 			}
-			pause = true
+			f.pause = true
 		}
 	}
-	return pause
 }
 
 // post sends one batch and returns the peer's results, one per message.
 // Any error fails the whole batch.
-func (w *worker) post(ctx context.Context, p *accord.Party, list []string) ([]batchResult, error) {
-	body, err := json.Marshal(batchRequest{Messages: list})
-	if err != nil {
-		return nil, fmt.Errorf("encode the batch: %w", err)
-	}
+func (w *worker) post(ctx context.Context, client *http.Client, p *accord.Party, batch []Pending) ([]batchResult, error) {
+	body := encodeBatch(batch)
 	url := p.FederationURL + "messages"
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
 	if err != nil {
@@ -515,13 +706,13 @@ func (w *worker) post(ctx context.Context, p *accord.Party, list []string) ([]ba
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Accept", "application/json")
-	resp, err := w.httpClient(p).Do(req)
+	resp, err := client.Do(req)
 	if err != nil {
 		return nil, fmt.Errorf("post to %s: %w", url, err)
 	}
 	defer resp.Body.Close()
 	// Receipts are small; error messages are bounded by the peer.
-	limit := int64(64<<10) + int64(len(list))*(16<<10)
+	limit := int64(64<<10) + int64(len(batch))*(16<<10)
 	data, err := io.ReadAll(io.LimitReader(resp.Body, limit+1))
 	if err != nil {
 		return nil, fmt.Errorf("read the answer of %s: %w", url, err)
@@ -541,14 +732,52 @@ func (w *worker) post(ctx context.Context, p *accord.Party, list []string) ([]ba
 	if err := json.Unmarshal(data, &br); err != nil {
 		return nil, fmt.Errorf("the answer of %s is not a batch result: %v", url, err)
 	}
-	if len(br.Results) != len(list) {
-		return nil, fmt.Errorf("%s answered %d results for %d messages", url, len(br.Results), len(list))
+	if len(br.Results) != len(batch) {
+		return nil, fmt.Errorf("%s answered %d results for %d messages", url, len(br.Results), len(batch))
 	}
 	return br.Results, nil
 }
 
+// encodeBatch returns the body {"messages": [JWS, …]} of a batch, with the
+// same bytes json.Marshal would give (HTML-safe escaping included), without
+// copying each envelope into a string first. A compact JWS needs no
+// escaping; anything else goes through json.Marshal.
+func encodeBatch(batch []Pending) []byte {
+	n := len(`{"messages":[]}`)
+	for _, it := range batch {
+		n += len(it.Message.JWS) + 3
+	}
+	b := make([]byte, 0, n)
+	b = append(b, `{"messages":[`...)
+	for i, it := range batch {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		if jws := it.Message.JWS; plainJWS(jws) {
+			b = append(b, '"')
+			b = append(b, jws...)
+			b = append(b, '"')
+		} else {
+			q, _ := json.Marshal(string(jws)) // a string always encodes
+			b = append(b, q...)
+		}
+	}
+	return append(b, "]}"...)
+}
+
+// plainJWS reports whether s holds only base64url characters and dots,
+// which JSON strings carry as they are.
+func plainJWS(s []byte) bool {
+	for _, c := range s {
+		if !(c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.') {
+			return false
+		}
+	}
+	return true
+}
+
 // check verifies the peer's result for message m and returns its receipt,
-// or the reason the attempt failed.
+// or the reason the attempt failed. Batch goroutines call it concurrently.
 func (w *worker) check(p *accord.Party, m *accord.Message, res batchResult) (*accord.Receipt, string) {
 	if res.MessageID != "" && res.MessageID != m.ID {
 		return nil, fmt.Sprintf("%s answered for message %q in the place of %s", p.ID, truncate(res.MessageID, 60), m.ID)
@@ -559,7 +788,7 @@ func (w *worker) check(p *accord.Party, m *accord.Message, res batchResult) (*ac
 	if res.Receipt == "" {
 		return nil, fmt.Sprintf("%s answered neither a receipt nor an error", p.ID)
 	}
-	rc, err := OpenReceipt([]byte(res.Receipt), p.SigningKey)
+	rc, err := openReceipt([]byte(res.Receipt), p.SigningKey, false) // a copy of its own already
 	if err != nil {
 		return nil, fmt.Sprintf("bad receipt from %s: %s", p.ID, accord.ErrorMessage(err))
 	}

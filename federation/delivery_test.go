@@ -1,6 +1,7 @@
 package federation
 
 import (
+	"bytes"
 	"context"
 	"io"
 	"log"
@@ -26,6 +27,9 @@ type deliveryPair struct {
 	// unavailable is how many of the next requests b answers with 503.
 	unavailable atomic.Int32
 	requests    atomic.Int32
+	// hook, when set, sees each request (its body read into body) before b
+	// answers it.
+	hook atomic.Pointer[func(body []byte)]
 }
 
 func newDeliveryPair(t *testing.T) *deliveryPair {
@@ -36,6 +40,15 @@ func newDeliveryPair(t *testing.T) *deliveryPair {
 	h := NewHandler(p.b, HandlerOptions{Logger: testLogger(p.logs)})
 	p.srv = httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		p.requests.Add(1)
+		if hook := p.hook.Load(); hook != nil {
+			body, err := io.ReadAll(r.Body)
+			if err != nil {
+				http.Error(w, err.Error(), http.StatusBadRequest)
+				return
+			}
+			(*hook)(body)
+			r.Body = io.NopCloser(bytes.NewReader(body))
+		}
 		if p.unavailable.Add(-1) >= 0 {
 			writeJSON(w, http.StatusServiceUnavailable, "application/problem+json",
 				problemDetails{Type: "about:blank", Status: 503, Detail: "down for maintenance", Code: accord.EUNAVAILABLE})

@@ -71,7 +71,12 @@
 // The Deliverer runs one loop per peer. It takes due items in enqueue order,
 // so the messages of one (request, sender) go out in seq order; the
 // recipient applies them in seq order and refuses one that is ahead of its
-// sequence with EUNAVAILABLE, which the sender simply retries. A failed
+// sequence with EUNAVAILABLE, which the sender simply retries. Up to
+// DelivererOptions.InFlight batches are in flight to a peer at once (while
+// one is answered, verified and recorded, the next is posted), but never two
+// messages of one request: a message waits while an earlier one of its
+// request is in flight or was left out of its batch. Receipts, like incoming
+// messages, are verified on all cores, their results kept in order. A failed
 // attempt — transport error, refusal, bad receipt — is retried with
 // exponential backoff and full jitter, scheduled on the wall clock. All
 // delivery state lives in the node's outbox, so a restart loses nothing.

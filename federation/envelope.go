@@ -30,9 +30,6 @@ const (
 // six fractional digits (microseconds, the precision every store keeps).
 const TimeLayout = "2006-01-02T15:04:05.000000Z"
 
-// allowedAlgs is the only signature algorithm an envelope may carry.
-var allowedAlgs = []jose.SignatureAlgorithm{jose.EdDSA}
-
 // messageFields and receiptFields are the members of the signed payloads, all required.
 var (
 	messageFields = []string{"id", "kind", "sender", "recipient", "request_id", "seq", "created_at", "body"}
@@ -215,12 +212,6 @@ const maxSeq = 999_999_999_999_999
 var (
 	digestPattern = regexp.MustCompile(`^[0-9a-f]{64}$`)
 	seqPattern    = regexp.MustCompile(`^[1-9][0-9]{0,14}$`)
-	// compactPattern is a JWS compact serialisation: three base64url
-	// segments. Go's base64 decoder skips line breaks, so the characters are
-	// checked first: otherwise two byte strings (two digests) could carry
-	// the same signed message. An empty signature (alg "none") passes here
-	// and is refused as unsigned below.
-	compactPattern = regexp.MustCompile(`^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$`)
 )
 
 // OpenMessage verifies a message envelope and returns the message it
@@ -241,6 +232,12 @@ var (
 // EdDSA or does not verify, an unknown signer, or a sender other than the
 // signer. It checks neither the recipient nor the time: the caller does.
 func OpenMessage(jws []byte, keyOf func(party string) (ed25519.PublicKey, error)) (*accord.Message, error) {
+	return openMessage(jws, keyOf, true)
+}
+
+// openMessage is OpenMessage; with keep false, the message holds jws itself,
+// which the caller hands over, not a copy.
+func openMessage(jws []byte, keyOf func(party string) (ed25519.PublicKey, error), keep bool) (*accord.Message, error) {
 	kid, payload, err := open(jws, TypeMessage, keyOf)
 	if err != nil {
 		return nil, err
@@ -282,10 +279,12 @@ func OpenMessage(jws []byte, keyOf func(party string) (ed25519.PublicKey, error)
 	if p.Sender != kid {
 		return nil, accord.Errorf(accord.EUNAUTHORIZED, "message %s claims sender %s but is signed by %s", p.ID, p.Sender, kid)
 	}
-	jwsCopy := bytes.Clone(jws)
+	if keep {
+		jws = bytes.Clone(jws)
+	}
 	return &accord.Message{ID: p.ID, Kind: p.Kind, Sender: p.Sender, Recipient: p.Recipient,
 		RequestID: p.RequestID, Seq: p.Seq, CreatedAt: created, Body: bytes.Clone(body),
-		JWS: jwsCopy, Digest: Digest(jwsCopy)}, nil
+		JWS: jws, Digest: Digest(jws)}, nil
 }
 
 // OpenReceipt verifies a receipt envelope signed with key and returns the
@@ -299,6 +298,12 @@ func OpenMessage(jws []byte, keyOf func(party string) (ed25519.PublicKey, error)
 // for a signature that is not EdDSA or does not verify with key, or a
 // receiver other than the signer.
 func OpenReceipt(jws []byte, key ed25519.PublicKey) (*accord.Receipt, error) {
+	return openReceipt(jws, key, true)
+}
+
+// openReceipt is OpenReceipt; with keep false, the receipt holds jws
+// itself, which the caller hands over, not a copy.
+func openReceipt(jws []byte, key ed25519.PublicKey, keep bool) (*accord.Receipt, error) {
 	kid, payload, err := open(jws, TypeReceipt, func(string) (ed25519.PublicKey, error) { return key, nil })
 	if err != nil {
 		return nil, err
@@ -326,30 +331,44 @@ func OpenReceipt(jws []byte, key ed25519.PublicKey) (*accord.Receipt, error) {
 	if p.Receiver != kid {
 		return nil, accord.Errorf(accord.EUNAUTHORIZED, "receipt for message %s claims receiver %s but is signed by %s", p.MessageID, p.Receiver, kid)
 	}
+	if keep {
+		jws = bytes.Clone(jws)
+	}
 	return &accord.Receipt{MessageID: p.MessageID, Digest: p.Digest, Sender: p.Sender, Receiver: p.Receiver,
-		ReceivedAt: received, JWS: bytes.Clone(jws)}, nil
+		ReceivedAt: received, JWS: jws}, nil
 }
 
 // open checks an envelope's form and header, verifies its signature with the
 // key of its kid and returns the kid and the verified payload, which is
 // canonical JSON.
+//
+// It parses the envelope once: the three segments are decoded a single time
+// and the Ed25519 signature (RFC 8037) is verified over the JWS signing
+// input, the envelope up to its second dot (RFC 7515, section 5.2). No JOSE
+// library parses it again: the header may hold nothing but alg (EdDSA, and
+// nothing else), kid and typ, so no other member (crit, b64, jwk…) could
+// change what is signed or how.
 func open(jws []byte, typ string, keyOf func(party string) (ed25519.PublicKey, error)) (string, []byte, error) {
 	if len(jws) == 0 {
 		return "", nil, accord.Errorf(accord.EINVALID, "empty envelope")
 	}
-	if !compactPattern.Match(jws) {
+	dot1, dot2, ok := compactDots(jws)
+	if !ok {
 		return "", nil, accord.Errorf(accord.EINVALID, "not a JWS compact serialisation (three base64url segments joined by dots)")
 	}
-	segs := bytes.Split(jws, []byte("."))
-	for i, name := range []string{"protected header", "payload", "signature"} {
+	buf := make([]byte, base64.RawURLEncoding.DecodedLen(len(jws))) // room for the three segments decoded
+	scratch := make([]byte, 0, len(jws))
+	var dec [3][]byte
+	for i, seg := range [3][]byte{jws[:dot1], jws[dot1+1 : dot2], jws[dot2+1:]} {
 		// Only the canonical base64url form is accepted, for the same reason
-		// as compactPattern: one signed message, one byte string.
-		dec, err := base64.RawURLEncoding.Strict().DecodeString(string(segs[i]))
-		if err != nil || base64.RawURLEncoding.EncodeToString(dec) != string(segs[i]) {
-			return "", nil, accord.Errorf(accord.EINVALID, "the JWS %s is not canonical base64url", name)
+		// as in compactDots: one signed message, one byte string.
+		n, err := base64.RawURLEncoding.Strict().Decode(buf, seg)
+		if err != nil || !bytes.Equal(base64.RawURLEncoding.AppendEncode(scratch[:0], buf[:n]), seg) {
+			return "", nil, accord.Errorf(accord.EINVALID, "the JWS %s is not canonical base64url", [...]string{"protected header", "payload", "signature"}[i])
 		}
+		dec[i], buf = buf[:n:n], buf[n:]
 	}
-	hdr, _ := base64.RawURLEncoding.DecodeString(string(segs[0]))
+	hdr, payload, sig := dec[0], dec[1], dec[2]
 	fields, err := objectFields(hdr, headerFields...)
 	if err != nil {
 		return "", nil, accord.Errorf(accord.EINVALID, "JWS protected header: %s", err.Error())
@@ -375,10 +394,6 @@ func open(jws []byte, typ string, keyOf func(party string) (ed25519.PublicKey, e
 	if err := accord.ValidatePartyID("kid", kid); err != nil {
 		return "", nil, accord.Errorf(accord.EINVALID, "JWS protected header: %s", err.Error())
 	}
-	obj, err := jose.ParseSignedCompact(string(jws), allowedAlgs)
-	if err != nil {
-		return "", nil, accord.Errorf(accord.EINVALID, "malformed JWS: %v", err)
-	}
 	key, err := keyOf(kid)
 	switch code := accord.ErrorCode(err); {
 	case code == accord.ENOTFOUND:
@@ -390,8 +405,8 @@ func open(jws []byte, typ string, keyOf func(party string) (ed25519.PublicKey, e
 	case len(key) != ed25519.PublicKeySize:
 		return "", nil, accord.Errorf(accord.EUNAUTHORIZED, "no valid signing key is known for %s", kid)
 	}
-	payload, err := obj.Verify(key)
-	if err != nil {
+	// A signature of any length but 64 bytes does not verify.
+	if !ed25519.Verify(key, jws[:dot2], sig) {
 		return "", nil, accord.Errorf(accord.EUNAUTHORIZED, "the JWS signature does not verify with the signing key of %s", kid)
 	}
 	c, err := jcs.Transform(payload)
@@ -399,6 +414,28 @@ func open(jws []byte, typ string, keyOf func(party string) (ed25519.PublicKey, e
 		return "", nil, accord.Errorf(accord.EINVALID, "the payload is not RFC 8785 canonical JSON")
 	}
 	return kid, payload, nil
+}
+
+// compactDots returns the positions of the two dots of a JWS compact
+// serialisation: three segments of base64url characters (A–Z, a–z, 0–9, -
+// and _) joined by dots, the first two not empty. Go's base64 decoder skips
+// line breaks, so the characters are checked first: otherwise two byte
+// strings (two digests) could carry the same signed message. An empty
+// signature (alg "none") passes here and is refused as unsigned by open.
+func compactDots(jws []byte) (dot1, dot2 int, ok bool) {
+	dot1, dot2 = -1, -1
+	for i, c := range jws {
+		switch {
+		case 'A' <= c && c <= 'Z', 'a' <= c && c <= 'z', '0' <= c && c <= '9', c == '-', c == '_':
+		case c == '.' && dot1 < 0:
+			dot1 = i
+		case c == '.' && dot2 < 0:
+			dot2 = i
+		default:
+			return 0, 0, false
+		}
+	}
+	return dot1, dot2, dot1 > 0 && dot2 > dot1+1
 }
 
 // timeField decodes the named member as a TimeLayout time.

@@ -77,6 +77,13 @@ func (s *Service) enqueue(tx accord.Tx, r *accord.Request, peer string, kind acc
 	if err := tx.AddMessage(m); err != nil {
 		return err
 	}
+	rec, err := messageRecord(m)
+	if err != nil {
+		return err
+	}
+	if err := appendLedger(tx, [][]byte{rec}); err != nil {
+		return err
+	}
 	return tx.Enqueue(&accord.OutboxItem{MessageID: m.ID, Peer: peer, RequestID: r.ID, Seq: m.Seq,
 		NextAttemptAt: time.Now().UTC().Truncate(time.Microsecond), CreatedAt: now})
 }
@@ -154,15 +161,23 @@ func (s *Service) Receive(ctx context.Context, peer string, msgs []*accord.Messa
 	var wake bool
 	err := s.store.Update(ctx, func(tx accord.Tx) error {
 		wake = false
+		var records [][]byte // ledger entries of the new messages and receipts, appended together
 		for i, m := range msgs {
-			rc, queued, err := s.receiveOne(tx, peer, m, now, signed[i])
+			rc, queued, fresh, err := s.receiveOne(tx, peer, m, now, signed[i])
 			if accord.ErrorCode(err) == accord.EINTERNAL {
 				return err // a store failure: abort the whole batch
 			}
 			results[i] = federation.Result{Receipt: rc, Err: err}
 			wake = wake || queued
+			if fresh {
+				recs, err := ledgerRecords(m, rc)
+				if err != nil {
+					return err
+				}
+				records = append(records, recs...)
+			}
 		}
-		return nil
+		return appendLedger(tx, records)
 	})
 	if err != nil {
 		for i := range results {
@@ -213,36 +228,39 @@ func (s *Service) presign(peer string, msgs []*accord.Message, now time.Time) []
 
 // receiveOne checks and applies one message. It writes nothing unless every
 // check passes, so a refused message leaves the transaction untouched.
-func (s *Service) receiveOne(tx accord.Tx, peer string, m *accord.Message, now time.Time, rc *accord.Receipt) (*accord.Receipt, bool, error) {
+//
+// fresh reports whether the message was new (and so needs its ledger
+// entries); a redelivered one gets its stored receipt and is not fresh.
+func (s *Service) receiveOne(tx accord.Tx, peer string, m *accord.Message, now time.Time, rc *accord.Receipt) (_ *accord.Receipt, queued, fresh bool, _ error) {
 	if old, err := tx.Message(m.ID); err == nil {
 		if old.Digest != m.Digest {
-			return nil, false, accord.Errorf(accord.ECONFLICT, "message id %s was already received with other content", m.ID)
+			return nil, false, false, accord.Errorf(accord.ECONFLICT, "message id %s was already received with other content", m.ID)
 		}
 		rc, err := tx.Receipt(m.ID)
-		return rc, false, err // a redelivery: the original receipt
+		return rc, false, false, err // a redelivery: the original receipt
 	} else if accord.ErrorCode(err) != accord.ENOTFOUND {
-		return nil, false, err
+		return nil, false, false, err
 	}
 	if m.Sender != peer || m.Recipient != s.self {
-		return nil, false, accord.Errorf(accord.EFORBIDDEN, "message %s is from %s to %s, not from %s to %s", m.ID, m.Sender, m.Recipient, peer, s.self)
+		return nil, false, false, accord.Errorf(accord.EFORBIDDEN, "message %s is from %s to %s, not from %s to %s", m.ID, m.Sender, m.Recipient, peer, s.self)
 	}
 	last, err := tx.LastSeq(m.RequestID, peer)
 	if err != nil {
-		return nil, false, err
+		return nil, false, false, err
 	}
 	switch {
 	case m.Seq <= last:
-		return nil, false, accord.Errorf(accord.ECONFLICT, "message %s: seq %d of request %s was already used by another message", m.ID, m.Seq, m.RequestID)
+		return nil, false, false, accord.Errorf(accord.ECONFLICT, "message %s: seq %d of request %s was already used by another message", m.ID, m.Seq, m.RequestID)
 	case m.Seq > last+1:
-		return nil, false, accord.Errorf(accord.EUNAVAILABLE, "message %s is out of order: seq %d, expected %d; retry later", m.ID, m.Seq, last+1)
+		return nil, false, false, accord.Errorf(accord.EUNAVAILABLE, "message %s is out of order: seq %d, expected %d; retry later", m.ID, m.Seq, last+1)
 	}
 
-	queued := false
+	queued = false
 	var apply func() error
 	if m.Kind == accord.KindRequest {
 		r, err := s.incomingRequest(tx, peer, m, now)
 		if err != nil {
-			return nil, false, err
+			return nil, false, false, err
 		}
 		apply = func() error {
 			if err := tx.CreateRequest(r); err != nil {
@@ -261,16 +279,16 @@ func (s *Service) receiveOne(tx accord.Tx, peer string, m *accord.Message, now t
 	} else {
 		r, err := tx.Request(m.RequestID)
 		if accord.ErrorCode(err) == accord.ENOTFOUND {
-			return nil, false, accord.Errorf(accord.EFORBIDDEN, "message %s: %s is not a party to request %s", m.ID, peer, m.RequestID)
+			return nil, false, false, accord.Errorf(accord.EFORBIDDEN, "message %s: %s is not a party to request %s", m.ID, peer, m.RequestID)
 		} else if err != nil {
-			return nil, false, err
+			return nil, false, false, err
 		}
 		if r.From != peer && r.To != peer {
-			return nil, false, accord.Errorf(accord.EFORBIDDEN, "message %s: %s is not a party to request %s", m.ID, peer, m.RequestID)
+			return nil, false, false, accord.Errorf(accord.EFORBIDDEN, "message %s: %s is not a party to request %s", m.ID, peer, m.RequestID)
 		}
 		var b stepBody
 		if err := decodeStrict(m.Body, &b); err != nil {
-			return nil, false, fmt.Errorf("message %s: %w", m.ID, err)
+			return nil, false, false, fmt.Errorf("message %s: %w", m.ID, err)
 		}
 		switch m.Kind {
 		case accord.KindNotification:
@@ -283,19 +301,19 @@ func (s *Service) receiveOne(tx accord.Tx, peer string, m *accord.Message, now t
 		default:
 			st, err := stepFromMessage(m.Kind, b)
 			if err != nil {
-				return nil, false, fmt.Errorf("message %s: %w", m.ID, err)
+				return nil, false, false, fmt.Errorf("message %s: %w", m.ID, err)
 			}
 			side := st.Action.Side()
 			if (side == accord.SideRequested && r.To != peer) || (side == accord.SideRequester && r.From != peer) {
-				return nil, false, accord.Errorf(accord.EFORBIDDEN, "message %s: %s may not %s request %s: that step is the %s's", m.ID, peer, st.Action, r.ID, side)
+				return nil, false, false, accord.Errorf(accord.EFORBIDDEN, "message %s: %s may not %s request %s: that step is the %s's", m.ID, peer, st.Action, r.ID, side)
 			}
 			if side == accord.SideRequested && r.Status == accord.StatusSent {
 				// Our request's receipt is still on its way back to us.
-				return nil, false, accord.Errorf(accord.EUNAVAILABLE, "message %s: the receipt of request %s is not recorded yet; retry later", m.ID, r.ID)
+				return nil, false, false, accord.Errorf(accord.EUNAVAILABLE, "message %s: the receipt of request %s is not recorded yet; retry later", m.ID, r.ID)
 			}
 			e, ans, err := s.step(r, st, peer, m.CreatedAt, now)
 			if err != nil {
-				return nil, false, fmt.Errorf("message %s: %w", m.ID, err)
+				return nil, false, false, fmt.Errorf("message %s: %w", m.ID, err)
 			}
 			apply = func() error {
 				if err := tx.UpdateRequest(r); err != nil {
@@ -316,19 +334,19 @@ func (s *Service) receiveOne(tx accord.Tx, peer string, m *accord.Message, now t
 	if rc == nil { // presigning failed: try once more, here
 		rc = &accord.Receipt{MessageID: m.ID, Digest: m.Digest, Sender: peer, Receiver: s.self, ReceivedAt: now}
 		if err := s.sealer.SealReceipt(rc); err != nil {
-			return nil, false, accord.Internal(err, "sign receipt")
+			return nil, false, false, accord.Internal(err, "sign receipt")
 		}
 	}
 	if err := tx.AddMessage(m); err != nil {
-		return nil, false, internal(err)
+		return nil, false, false, internal(err)
 	}
 	if err := apply(); err != nil {
-		return nil, false, internal(err)
+		return nil, false, false, internal(err)
 	}
 	if err := tx.AddReceipt(rc); err != nil {
-		return nil, false, internal(err)
+		return nil, false, false, internal(err)
 	}
-	return rc, queued, nil
+	return rc, queued, true, nil
 }
 
 // internal makes any failure after the first write abort the batch: the
@@ -429,6 +447,7 @@ func (s *Service) DueOutbox(ctx context.Context, peer string, now time.Time, lim
 func (s *Service) Delivered(ctx context.Context, peer string, receipts []*accord.Receipt) error {
 	now := s.Now()
 	return s.store.Update(ctx, func(tx accord.Tx) error {
+		var records [][]byte // ledger entries of the new receipts, appended together
 		for _, rc := range receipts {
 			m, err := tx.Message(rc.MessageID)
 			if err != nil {
@@ -445,6 +464,11 @@ func (s *Service) Delivered(ctx context.Context, peer string, receipts []*accord
 			if err := tx.AddReceipt(rc); err != nil {
 				return err
 			}
+			rec, err := receiptRecord(rc)
+			if err != nil {
+				return err
+			}
+			records = append(records, rec)
 			it, err := tx.OutboxItem(rc.MessageID)
 			if err != nil {
 				return err
@@ -474,7 +498,7 @@ func (s *Service) Delivered(ctx context.Context, peer string, receipts []*accord
 				return err
 			}
 		}
-		return nil
+		return appendLedger(tx, records)
 	})
 }
 

@@ -15,7 +15,8 @@
 // and never blocks the writer.
 //
 // The schema keeps times as RFC 3339 text in UTC with six fractional digits
-// (text order is time order) and zero times as NULL. Driver errors are
+// (text order is time order) and zero times as NULL. The ledger's entries
+// and stored hashes are append-only: triggers refuse UPDATE and DELETE. Driver errors are
 // translated to *accord.Error in one place (errors.go). The package speaks
 // only accord's types; the storetest suite checks it against the same
 // contract as every other store.

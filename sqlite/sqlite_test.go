@@ -70,13 +70,13 @@ func TestMigrations(t *testing.T) {
 		t.Fatalf("Close: %v", err)
 	}
 	tables := rawQuery(t, path, `SELECT group_concat(name, ' ') FROM (SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name)`)
-	if want := "answers cases counters goose_db_version messages outbox parties receipts request_events requests users"; tables != want {
+	if want := "answers cases checkpoints counters goose_db_version ledger_entries ledger_hashes messages outbox parties receipts request_events requests users"; tables != want {
 		t.Errorf("tables after Open = %q, want %q", tables, want)
 	}
 	rows := rawQuery(t, path, `SELECT count(*) FROM goose_db_version`)
 	version := rawQuery(t, path, `SELECT max(version_id) FROM goose_db_version`)
-	if version != "2" {
-		t.Errorf("schema version after Open = %s, want 2", version)
+	if version != "3" {
+		t.Errorf("schema version after Open = %s, want 3", version)
 	}
 
 	// Re-opening applies nothing and keeps the data.
@@ -195,7 +195,7 @@ func TestNewerSchemaRefused(t *testing.T) {
 	if accord.ErrorCode(err) != accord.EINVALID {
 		t.Fatalf("Open of a newer database = %v (code %q), want code %q", err, accord.ErrorCode(err), accord.EINVALID)
 	}
-	want := "database schema version 99 is newer than this accord (2): upgrade accord"
+	want := "database schema version 99 is newer than this accord (3): upgrade accord"
 	if msg := accord.ErrorMessage(err); msg != want {
 		t.Errorf("Open of a newer database: message %q, want %q", msg, want)
 	}
@@ -366,5 +366,166 @@ func TestTranslate(t *testing.T) {
 	}
 	if got := translate(cause, "read party %s", "us-cert"); !strings.HasPrefix(got.Error(), "read party us-cert") {
 		t.Errorf("translate: message %q, want it to start with the operation", got.Error())
+	}
+}
+
+// addLedger stores n records with two fake hashes each (entry i has hashes
+// 2i and 2i+1) through the store.
+func addLedger(t *testing.T, db *DB, n int) {
+	t.Helper()
+	var records [][]byte
+	var indexes []int64
+	var hashes [][32]byte
+	for i := range n {
+		records = append(records, []byte(fmt.Sprintf("record %d\n", i)))
+		for _, x := range []int64{2 * int64(i), 2*int64(i) + 1} {
+			indexes = append(indexes, x)
+			hashes = append(hashes, [32]byte{byte(x), 0xaa})
+		}
+	}
+	err := db.Update(context.Background(), func(tx accord.Tx) error { return tx.AddLedgerEntries(0, records, indexes, hashes) })
+	if err != nil {
+		t.Fatalf("AddLedgerEntries: %v", err)
+	}
+}
+
+// ledgerDump returns the stored entries and hashes as text, read outside
+// the store.
+func ledgerDump(t *testing.T, path string) string {
+	t.Helper()
+	return rawQuery(t, path, `SELECT coalesce((SELECT group_concat(idx || '=' || CAST(record AS TEXT), ',') FROM ledger_entries), '')
+		|| ' ' || coalesce((SELECT group_concat(idx || '=' || hex(hash), ',') FROM ledger_hashes), '')`)
+}
+
+func TestLedgerAppendOnly(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "accord.db")
+	db, err := Open(ctx, path)
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	defer db.Close()
+	addLedger(t, db, 3)
+	before := ledgerDump(t, path)
+
+	edits := []string{
+		`UPDATE ledger_entries SET record = x'00' WHERE idx = 1`,
+		`UPDATE ledger_entries SET idx = 7 WHERE idx = 2`,
+		`DELETE FROM ledger_entries WHERE idx = 2`,
+		`DELETE FROM ledger_entries`,
+		`UPDATE ledger_hashes SET hash = zeroblob(32) WHERE idx = 0`,
+		`DELETE FROM ledger_hashes WHERE idx = 5`,
+		// An upsert updates, so the UPDATE trigger fires.
+		`INSERT INTO ledger_hashes (idx, hash) VALUES (0, zeroblob(32)) ON CONFLICT (idx) DO UPDATE SET hash = excluded.hash`,
+	}
+	raw, err := sql.Open("sqlite", path+"?"+pragmas)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	for _, edit := range edits {
+		// On a connection of its own, as an editor of the file would be.
+		_, err := raw.Exec(edit)
+		var se *sqlite.Error
+		if !errors.As(err, &se) || se.Code() != sqlite3.SQLITE_CONSTRAINT_TRIGGER || !strings.Contains(err.Error(), "append-only") {
+			t.Errorf("%s on a raw connection = %v, want SQLITE_CONSTRAINT_TRIGGER saying the table is append-only", edit, err)
+		}
+		// In a store transaction, where a bug would run it: translated.
+		err = db.Update(ctx, func(atx accord.Tx) error {
+			_, err := atx.(*tx).tx.Exec(edit)
+			return translate(err, "edit the ledger")
+		})
+		if accord.ErrorCode(err) != accord.EINVALID {
+			t.Errorf("%s in an Update = %v (code %q), want code %q", edit, err, accord.ErrorCode(err), accord.EINVALID)
+		}
+	}
+	if got := ledgerDump(t, path); got != before {
+		t.Errorf("ledger after refused edits = %s, want %s", got, before)
+	}
+
+	// What the migration documents for deliberate edits (the tamper tests):
+	// drop the trigger first.
+	if _, err := raw.Exec(`DROP TRIGGER ledger_entries_no_update`); err != nil {
+		t.Fatalf("DROP TRIGGER: %v", err)
+	}
+	if _, err := raw.Exec(`UPDATE ledger_entries SET record = CAST('forged' AS BLOB) WHERE idx = 1`); err != nil {
+		t.Errorf("UPDATE after DROP TRIGGER: %v", err)
+	}
+	err = db.View(ctx, func(tx accord.Tx) error {
+		i, err := tx.LedgerEntryIndex([]byte("forged"))
+		if err != nil || i != 1 {
+			t.Errorf("LedgerEntryIndex(forged) after the raw edit = %d, %v; want 1", i, err)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestAddLedgerEntriesAllOrNothing(t *testing.T) {
+	db := open(t)
+	addLedger(t, db, 2) // entries 0 and 1, hashes 0 to 3
+	ctx := context.Background()
+	err := db.Update(ctx, func(tx accord.Tx) error {
+		// The entries and the first hash go in before the last hash
+		// clashes; the caller then goes on and commits.
+		err := tx.AddLedgerEntries(2, [][]byte{[]byte("record 2\n"), []byte("record 3\n")}, []int64{4, 5, 3}, make([][32]byte, 3))
+		if accord.ErrorCode(err) != accord.ECONFLICT {
+			t.Errorf("AddLedgerEntries with a stored hash index = %v, want code %q", err, accord.ECONFLICT)
+		}
+		if n, err := tx.LedgerSize(); err != nil || n != 2 {
+			t.Errorf("LedgerSize after the refused append = %d, %v; want 2", n, err)
+		}
+		if _, err := tx.LedgerHashes([]int64{4}); accord.ErrorCode(err) != accord.ENOTFOUND {
+			t.Errorf("LedgerHashes([4]) after the refused append = %v, want code %q", err, accord.ENOTFOUND)
+		}
+		// The transaction is still usable, and the append can be retried.
+		return tx.AddLedgerEntries(2, [][]byte{[]byte("record 2\n")}, []int64{4}, [][32]byte{{4}})
+	})
+	if err != nil {
+		t.Fatalf("Update: %v", err)
+	}
+	err = db.View(ctx, func(tx accord.Tx) error {
+		if n, err := tx.LedgerSize(); err != nil || n != 3 {
+			t.Errorf("LedgerSize after the retried append = %d, %v; want 3", n, err)
+		}
+		if _, err := tx.LedgerEntryIndex([]byte("record 3\n")); accord.ErrorCode(err) != accord.ENOTFOUND {
+			t.Errorf("LedgerEntryIndex of a record of the refused append = %v, want code %q", err, accord.ENOTFOUND)
+		}
+		_, err := tx.LedgerHashes([]int64{5})
+		if accord.ErrorCode(err) != accord.ENOTFOUND {
+			t.Errorf("LedgerHashes([5]) = %v, want code %q", err, accord.ENOTFOUND)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestMigrateLedger(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "accord.db")
+	p := rawProvider(t, path)
+	if _, err := p.UpTo(ctx, 2); err != nil {
+		t.Fatalf("migrate to version 2: %v", err)
+	}
+	db, err := Open(ctx, path)
+	if err != nil {
+		t.Fatalf("Open of a version 2 database: %v", err)
+	}
+	addLedger(t, db, 1)
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if got := rawQuery(t, path, `SELECT count(*) FROM sqlite_schema WHERE type = 'trigger' AND name LIKE 'ledger_%'`); got != "4" {
+		t.Errorf("ledger triggers at version 3 = %s, want 4", got)
+	}
+	if _, err := p.DownTo(ctx, 2); err != nil {
+		t.Fatalf("migrate down to version 2: %v", err)
+	}
+	if got := rawQuery(t, path, `SELECT count(*) FROM sqlite_schema WHERE tbl_name IN ('ledger_entries', 'ledger_hashes', 'checkpoints')`); got != "0" {
+		t.Errorf("ledger tables, indexes and triggers after the down migration = %s, want 0", got)
 	}
 }

@@ -42,6 +42,13 @@ const (
 	sOutboxItem
 	sPendingOutbox
 	sPendingOutboxTo
+	sLedgerSize
+	sLedgerHash
+	sLedgerHashes
+	sLedgerEntries
+	sLedgerEntryIdx
+	sLatestCheckpoint
+	sCheckpoints
 	nReadStmts // the number of read statements
 )
 
@@ -59,48 +66,69 @@ const (
 	sAddReceipt
 	sEnqueue
 	sUpdateOutbox
+	sAddLedgerEntry
+	sAddLedgerHash
+	sSavepoint
+	sRelease
+	sRollbackTo
+	sAddCheckpoint
+	sSetCosigned
 	nStmts
 )
 
 // statements returns the SQL of every prepared statement, indexed by stmt.
 func statements() [nStmts]string {
 	return [nStmts]string{
-		sParty:           sqlParty,
-		sParties:         sqlParties,
-		sUserByName:      sqlUserByName,
-		sUserByTokenHash: sqlUserByTokenHash,
-		sUsers:           sqlUsers,
-		sCase:            sqlCase,
-		sRequest:         sqlRequest,
-		sRequestSeq:      sqlRequestSeq,
-		sEvents:          sqlEvents,
-		sAnswers:         sqlAnswers,
-		sMessage:         sqlMessage,
-		sMessages:        sqlMessages,
-		sMessageExists:   sqlMessageExists,
-		sLastSeq:         sqlLastSeq,
-		sCountMessages:   sqlCountMessages,
-		sCountMessagesBy: sqlCountMessagesBy,
-		sReceipt:         sqlReceipt,
-		sCountReceipts:   sqlCountReceipts,
-		sCountReceiptsBy: sqlCountReceiptsBy,
-		sDueOutbox:       sqlDueOutbox,
-		sOutboxItem:      sqlOutboxItem,
-		sPendingOutbox:   sqlPendingOutbox,
-		sPendingOutboxTo: sqlPendingOutboxTo,
-		sPutParty:        sqlPutParty,
-		sCreateUser:      sqlCreateUser,
-		sNextSeq:         sqlNextSeq,
-		sCreateCase:      sqlCreateCase,
-		sUpdateCase:      sqlUpdateCase,
-		sCreateRequest:   sqlCreateRequest,
-		sUpdateRequest:   sqlUpdateRequest,
-		sAddEvent:        sqlAddEvent,
-		sAddAnswer:       sqlAddAnswer,
-		sAddMessage:      sqlAddMessage,
-		sAddReceipt:      sqlAddReceipt,
-		sEnqueue:         sqlEnqueue,
-		sUpdateOutbox:    sqlUpdateOutbox,
+		sParty:            sqlParty,
+		sParties:          sqlParties,
+		sUserByName:       sqlUserByName,
+		sUserByTokenHash:  sqlUserByTokenHash,
+		sUsers:            sqlUsers,
+		sCase:             sqlCase,
+		sRequest:          sqlRequest,
+		sRequestSeq:       sqlRequestSeq,
+		sEvents:           sqlEvents,
+		sAnswers:          sqlAnswers,
+		sMessage:          sqlMessage,
+		sMessages:         sqlMessages,
+		sMessageExists:    sqlMessageExists,
+		sLastSeq:          sqlLastSeq,
+		sCountMessages:    sqlCountMessages,
+		sCountMessagesBy:  sqlCountMessagesBy,
+		sReceipt:          sqlReceipt,
+		sCountReceipts:    sqlCountReceipts,
+		sCountReceiptsBy:  sqlCountReceiptsBy,
+		sDueOutbox:        sqlDueOutbox,
+		sOutboxItem:       sqlOutboxItem,
+		sPendingOutbox:    sqlPendingOutbox,
+		sPendingOutboxTo:  sqlPendingOutboxTo,
+		sLedgerSize:       sqlLedgerSize,
+		sLedgerHash:       sqlLedgerHash,
+		sLedgerHashes:     sqlLedgerHashes,
+		sLedgerEntries:    sqlLedgerEntries,
+		sLedgerEntryIdx:   sqlLedgerEntryIdx,
+		sLatestCheckpoint: sqlLatestCheckpoint,
+		sCheckpoints:      sqlCheckpoints,
+		sPutParty:         sqlPutParty,
+		sCreateUser:       sqlCreateUser,
+		sNextSeq:          sqlNextSeq,
+		sCreateCase:       sqlCreateCase,
+		sUpdateCase:       sqlUpdateCase,
+		sCreateRequest:    sqlCreateRequest,
+		sUpdateRequest:    sqlUpdateRequest,
+		sAddEvent:         sqlAddEvent,
+		sAddAnswer:        sqlAddAnswer,
+		sAddMessage:       sqlAddMessage,
+		sAddReceipt:       sqlAddReceipt,
+		sEnqueue:          sqlEnqueue,
+		sUpdateOutbox:     sqlUpdateOutbox,
+		sAddLedgerEntry:   sqlAddLedgerEntry,
+		sAddLedgerHash:    sqlAddLedgerHash,
+		sSavepoint:        sqlSavepoint,
+		sRelease:          sqlRelease,
+		sRollbackTo:       sqlRollbackTo,
+		sAddCheckpoint:    sqlAddCheckpoint,
+		sSetCosigned:      sqlSetCosigned,
 	}
 }
 
@@ -223,6 +251,23 @@ func (d timeDest) Scan(src any) error {
 		}
 	}
 	*d.p = t.UTC()
+	return nil
+}
+
+// hashDest scans a stored 32-byte hash into *p, refusing a blob of another
+// length (the schema checks it; a file edited by hand may not).
+type hashDest struct{ p *[32]byte }
+
+// Scan implements sql.Scanner.
+func (d hashDest) Scan(src any) error {
+	b, ok := src.([]byte)
+	if !ok {
+		return fmt.Errorf("stored hash is %T, not a blob", src)
+	}
+	if len(b) != len(d.p) {
+		return fmt.Errorf("stored hash has %d bytes, not %d", len(b), len(d.p))
+	}
+	copy(d.p[:], b)
 	return nil
 }
 

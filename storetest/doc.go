@@ -58,6 +58,23 @@
 //     NextAttemptAt says, due when NextAttemptAt is not after now (equal is
 //     due, zero is always due), its limit (0: none) counting due items
 //     only, and delivered items left out of it and of PendingOutbox;
+//   - the ledger: entries and stored hashes round trip byte for byte;
+//     AddLedgerEntries refuses a first index other than LedgerSize and
+//     mismatched hash indexes and hashes (EINVALID), an empty record or a
+//     negative hash index (EINVALID), and a stored hash index or record,
+//     or one given twice (ECONFLICT), leaving nothing behind; LedgerHashes
+//     answers in the order asked and names the first missing index
+//     (ENOTFOUND); LedgerEntries streams from an offset in index order and
+//     returns its function's error unchanged; LedgerEntryIndex matches
+//     byte-equal records only; 1,000 records appended with package ledger
+//     through a Tx adapter verify with ledger.Verify and give the same
+//     hashes, root and proofs as a ledger.MemStore;
+//   - checkpoints: round trips (a nil Cosigned stays nil), ECONFLICT for a
+//     party and size stored twice, EINVALID for an empty party or note, a
+//     negative size or a zero CreatedAt; LatestCheckpoint the largest size
+//     per party (ENOTFOUND naming the party); Checkpoints by size, per
+//     party; SetCosigned replacing the cosigned note, EINVALID for an empty
+//     one and ENOTFOUND naming party and size;
 //   - lists returning empty, non-nil slices when nothing matches;
 //   - Update committing on nil and leaving nothing behind on an error or a
 //     panic; View seeing one snapshot while another transaction commits, and

@@ -37,6 +37,7 @@ func Run(t *testing.T, open func(t *testing.T) accord.Store) {
 		{"Event", eventTests()},
 		{"Answer", answerTests()},
 		{"Federation", federationTests()},
+		{"Ledger", ledgerTests()},
 		{"Tx", txTests()},
 	}
 	for _, g := range groups {

@@ -112,6 +112,7 @@ serves an HTTP API. See https://github.com/accord-cyber/accord#readme.`,
 		m.cardCommand(),
 		m.peerCommand(),
 		m.demoCommand(),
+		m.verifyCommand(),
 	)
 	return root
 }

@@ -73,6 +73,9 @@ type nodeSummary struct {
 	Receipts         int            `json:"receipts"`
 	ByStatus         map[string]int `json:"by_status"`
 	API              string         `json:"api"`
+	// Verify is "ok" when `accord verify` holds on the node, else the first
+	// problem it found.
+	Verify string `json:"verify"`
 }
 
 // demoSummary is what `accord demo --exit --json` prints.
@@ -192,7 +195,7 @@ func (m *Main) printDemoSummary(s demoSummary) {
 		verdict = "SOMETHING DID NOT HOLD"
 	}
 	fmt.Fprintf(m.Stdout, "accord demo: %s; both nodes agree on every request: %v\n\n", verdict, s.Agree)
-	rows := [][]string{{"NODE", "SENT", "RECEIVED", "MESSAGES", "RECEIPTS", "BY STATUS"}}
+	rows := [][]string{{"NODE", "SENT", "RECEIVED", "MESSAGES", "RECEIPTS", "VERIFY", "BY STATUS"}}
 	for _, id := range []string{"us-cert", "cncert"} {
 		n := s.Nodes[id]
 		var st []string
@@ -200,7 +203,7 @@ func (m *Main) printDemoSummary(s demoSummary) {
 			st = append(st, fmt.Sprintf("%s %d", k, v))
 		}
 		sort.Strings(st)
-		rows = append(rows, []string{id, fmt.Sprint(n.RequestsSent), fmt.Sprint(n.RequestsReceived), fmt.Sprint(n.Messages), fmt.Sprint(n.Receipts), fmt.Sprint(st)})
+		rows = append(rows, []string{id, fmt.Sprint(n.RequestsSent), fmt.Sprint(n.RequestsReceived), fmt.Sprint(n.Messages), fmt.Sprint(n.Receipts), n.Verify, fmt.Sprint(st)})
 	}
 	m.table(rows)
 	for _, p := range s.Problems {
@@ -253,6 +256,17 @@ func summarize(ctx context.Context, dir string, us, cn *demoNode) demoSummary {
 		if err != nil {
 			sum.OK = false
 			sum.Problems = append(sum.Problems, fmt.Sprintf("%s: %v", n.id, err))
+		}
+		if rep, err := n.env.svc.Verify(ctx, operator()); err != nil {
+			ns.Verify = err.Error()
+		} else if rep.OK {
+			ns.Verify = "ok"
+		} else {
+			ns.Verify = rep.Problem
+		}
+		if ns.Verify != "ok" {
+			sum.OK = false
+			sum.Problems = append(sum.Problems, fmt.Sprintf("%s: verify: %s", n.id, ns.Verify))
 		}
 		if pending, err := n.env.svc.PendingOutbox(ctx, ""); err != nil || pending != 0 {
 			sum.OK = false

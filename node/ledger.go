@@ -1,0 +1,93 @@
+package node
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+
+	"golang.org/x/mod/sumdb/tlog"
+
+	"github.com/accord-cyber/accord"
+	"github.com/accord-cyber/accord/ledger"
+)
+
+// txLedger adapts one store transaction to ledger.Store for one append: the
+// tree's hashes are read from the transaction, and the new ones are held
+// until the records they belong to are known, then stored with them.
+type txLedger struct {
+	tx      accord.Tx
+	indexes []int64
+	hashes  [][32]byte
+}
+
+func (l *txLedger) Size() (int64, error) { return l.tx.LedgerSize() }
+
+func (l *txLedger) ReadHashes(indexes []int64) ([]tlog.Hash, error) {
+	hs, err := l.tx.LedgerHashes(indexes)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]tlog.Hash, len(hs))
+	for i, h := range hs {
+		out[i] = tlog.Hash(h)
+	}
+	return out, nil
+}
+
+func (l *txLedger) WriteHashes(indexes []int64, hashes []tlog.Hash) error {
+	l.indexes = append(l.indexes, indexes...)
+	for _, h := range hashes {
+		l.hashes = append(l.hashes, [32]byte(h))
+	}
+	return nil
+}
+
+// appendLedger appends records to the node's ledger inside tx, so that a
+// fact and its ledger entry are committed together or not at all.
+func appendLedger(tx accord.Tx, records [][]byte) error {
+	if len(records) == 0 {
+		return nil
+	}
+	l := &txLedger{tx: tx}
+	first, err := ledger.AppendMany(l, records)
+	if err != nil {
+		return err
+	}
+	return tx.AddLedgerEntries(first, records, l.indexes, l.hashes)
+}
+
+// messageRecord is the ledger record of a message: its id and the SHA-256
+// of its envelope bytes.
+func messageRecord(m *accord.Message) ([]byte, error) {
+	d, err := hex.DecodeString(m.Digest)
+	if err != nil || len(d) != sha256.Size {
+		return nil, accord.Errorf(accord.EINTERNAL, "message %s has no valid digest", m.ID)
+	}
+	return ledger.Record(ledger.KindMessage, m.ID, d)
+}
+
+// receiptRecord is the ledger record of a receipt: the message it answers
+// and the SHA-256 of the receipt's own signed bytes.
+func receiptRecord(r *accord.Receipt) ([]byte, error) {
+	if len(r.JWS) == 0 {
+		return nil, accord.Errorf(accord.EINTERNAL, "receipt for %s is not signed", r.MessageID)
+	}
+	d := sha256.Sum256(r.JWS)
+	return ledger.Record(ledger.KindReceipt, r.MessageID, d[:])
+}
+
+// ledgerRecords returns the records of a message and, when given, its receipt.
+func ledgerRecords(m *accord.Message, r *accord.Receipt) ([][]byte, error) {
+	mr, err := messageRecord(m)
+	if err != nil {
+		return nil, err
+	}
+	out := [][]byte{mr}
+	if r != nil {
+		rr, err := receiptRecord(r)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, rr)
+	}
+	return out, nil
+}

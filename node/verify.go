@@ -1,0 +1,168 @@
+package node
+
+import (
+	"bytes"
+	"context"
+	"crypto/ed25519"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"iter"
+
+	"github.com/accord-cyber/accord"
+	"github.com/accord-cyber/accord/federation"
+	"github.com/accord-cyber/accord/ledger"
+)
+
+// VerifyReport is the outcome of Verify: what was checked and, when
+// something does not hold, the first thing that does not.
+type VerifyReport struct {
+	OK       bool   `json:"ok"`
+	Entries  int64  `json:"entries"`
+	Root     string `json:"root"`
+	Messages int    `json:"messages"`
+	Receipts int    `json:"receipts"`
+	// Problem names the first bad entry, message or receipt and what is
+	// wrong with it; empty when OK.
+	Problem string `json:"problem,omitempty"`
+}
+
+// Verify checks, in one read transaction, that the node's record was not
+// rewritten: it recomputes the ledger's Merkle tree from the stored entries
+// and compares every stored hash; then, for every stored message and
+// receipt, that its bytes still match its digest, that its signature
+// verifies with its signer's key, and that its ledger entry is there. It
+// stops at the first fault and names it in the report (OK false); the error
+// is for failures to read the store. Needs PermRead.
+func (s *Service) Verify(ctx context.Context, actor accord.Actor) (*VerifyReport, error) {
+	if err := actor.Require(accord.PermRead); err != nil {
+		return nil, err
+	}
+	rep := &VerifyReport{}
+	err := s.store.View(ctx, func(tx accord.Tx) error {
+		problem, err := s.verify(tx, rep)
+		if err != nil {
+			return err
+		}
+		rep.Problem, rep.OK = problem, problem == ""
+		return nil
+	})
+	return rep, err
+}
+
+// verify returns the first problem found, or "".
+func (s *Service) verify(tx accord.Tx, rep *VerifyReport) (string, error) {
+	// n is the number of entries actually stored, not the size the highest
+	// index implies: a deleted entry must show as a mismatch where it was.
+	var n int64
+	if err := tx.LedgerEntries(0, func(int64, []byte) error { n++; return nil }); err != nil {
+		return "", err
+	}
+	rep.Entries = n
+	next, stop := iter.Pull2(func(yield func(int64, []byte) bool) {
+		_ = tx.LedgerEntries(0, func(i int64, rec []byte) error {
+			if !yield(i, rec) { // the store hands out copies
+				return errStop
+			}
+			return nil
+		})
+	})
+	defer stop()
+	root, err := ledger.Verify(func(i int64) ([]byte, error) {
+		_, rec, ok := next()
+		if !ok {
+			return nil, accord.Errorf(accord.ECONFLICT, "entry %d: missing", i)
+		}
+		return rec, nil
+	}, n, &txLedger{tx: tx})
+	if err != nil {
+		if code := accord.ErrorCode(err); code == accord.ECONFLICT || code == accord.EINVALID || code == accord.ENOTFOUND {
+			return "ledger " + err.Error(), nil
+		}
+		return "", err
+	}
+	rep.Root = hex.EncodeToString(root[:])
+
+	keys := map[string]ed25519.PublicKey{}
+	parties, err := tx.Parties()
+	if err != nil {
+		return "", err
+	}
+	for _, p := range parties {
+		if len(p.SigningKey) == ed25519.PublicKeySize {
+			keys[p.ID] = ed25519.PublicKey(p.SigningKey)
+		}
+	}
+	keyOf := func(party string) (ed25519.PublicKey, error) {
+		if k, ok := keys[party]; ok {
+			return k, nil
+		}
+		return nil, accord.Errorf(accord.EUNAUTHORIZED, "no signing key is known for %s", party)
+	}
+	inLedger := func(rec []byte) bool {
+		_, err := tx.LedgerEntryIndex(rec)
+		return err == nil
+	}
+	requests, err := tx.Requests(accord.RequestFilter{})
+	if err != nil {
+		return "", err
+	}
+	for _, r := range requests {
+		msgs, err := tx.Messages(r.ID)
+		if err != nil {
+			return "", err
+		}
+		for _, m := range msgs {
+			rep.Messages++
+			where := fmt.Sprintf("message %s (%s %d of %s, request %s)", m.ID, m.Kind, m.Seq, m.Sender, m.RequestID)
+			if sum := sha256.Sum256(m.JWS); hex.EncodeToString(sum[:]) != m.Digest {
+				return where + ": the stored envelope does not match its digest", nil
+			}
+			opened, err := federation.OpenMessage(m.JWS, keyOf)
+			if err != nil {
+				return where + ": " + accord.ErrorMessage(err), nil
+			}
+			if opened.ID != m.ID || opened.Kind != m.Kind || opened.Sender != m.Sender || opened.Recipient != m.Recipient ||
+				opened.RequestID != m.RequestID || opened.Seq != m.Seq || !opened.CreatedAt.Equal(m.CreatedAt) || !bytes.Equal(opened.Body, m.Body) {
+				return where + ": the stored fields differ from the signed envelope", nil
+			}
+			rec, err := messageRecord(m)
+			if err != nil {
+				return where + ": " + accord.ErrorMessage(err), nil
+			}
+			if !inLedger(rec) {
+				return where + ": not in the ledger", nil
+			}
+			rc, err := tx.Receipt(m.ID)
+			if accord.ErrorCode(err) == accord.ENOTFOUND {
+				continue // not delivered yet
+			} else if err != nil {
+				return "", err
+			}
+			rep.Receipts++
+			rwhere := "receipt for " + where
+			key, err := keyOf(rc.Receiver)
+			if err != nil {
+				return rwhere + ": " + accord.ErrorMessage(err), nil
+			}
+			ro, err := federation.OpenReceipt(rc.JWS, key)
+			if err != nil {
+				return rwhere + ": " + accord.ErrorMessage(err), nil
+			}
+			if ro.MessageID != m.ID || ro.Digest != m.Digest || ro.Receiver != rc.Receiver || !ro.ReceivedAt.Equal(rc.ReceivedAt) {
+				return rwhere + ": the signed receipt does not match the stored one or the message", nil
+			}
+			rrec, err := receiptRecord(rc)
+			if err != nil {
+				return rwhere + ": " + accord.ErrorMessage(err), nil
+			}
+			if !inLedger(rrec) {
+				return rwhere + ": not in the ledger", nil
+			}
+		}
+	}
+	return "", nil
+}
+
+// errStop ends a LedgerEntries walk early.
+var errStop = accord.Errorf(accord.ECONFLICT, "stop")
