@@ -484,12 +484,27 @@ func (s *Service) Delivered(ctx context.Context, peer string, receipts []*accord
 			if err != nil {
 				return err
 			}
-			if r.Status != accord.StatusSent {
-				continue // withdrawn before its receipt came back
-			}
-			e, _, err := s.step(r, Step{Action: accord.ActionDeliver}, peer, rc.ReceivedAt, now)
-			if err != nil {
-				return err
+			var e *accord.Event
+			if r.Status == accord.StatusSent {
+				if e, _, err = s.step(r, Step{Action: accord.ActionDeliver}, peer, rc.ReceivedAt, now); err != nil {
+					return err
+				}
+			} else {
+				// Withdrawn before its receipt came back: the receipt is still
+				// a fact both nodes record (the peer recorded the delivery
+				// before the withdrawal), so the histories stay equal; the
+				// status does not move.
+				if !r.ReceivedAt.IsZero() {
+					continue
+				}
+				r.ReceivedAt = rc.ReceivedAt
+				if err := r.SetDeadlines(s.agreement); err != nil {
+					return err
+				}
+				e = &accord.Event{RequestID: r.ID, Seq: r.Seq + 1, Action: accord.ActionDeliver, From: r.Status, To: r.Status,
+					Party: peer, At: rc.ReceivedAt, RecordedAt: now, Actor: peer, Note: "receipt of a request withdrawn before it arrived"}
+				r.Seq++
+				r.UpdatedAt = now
 			}
 			if err := tx.UpdateRequest(r); err != nil {
 				return err

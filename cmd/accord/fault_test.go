@@ -221,6 +221,29 @@ func TestRecipientDownThenBack(t *testing.T) {
 	if sent.messagesSent != 200 || sent.receipts != 200 || sent.pending != 0 || sent.byStatus[accord.StatusWithdrawn] != 100 {
 		t.Errorf("sender: %d sent, %d receipts, %d pending, %v", sent.messagesSent, sent.receipts, sent.pending, sent.byStatus)
 	}
+	// Withdrawn before they arrived, yet both sides hold the same record.
+	views := map[string]map[string]sharedView{}
+	for _, pair := range []struct {
+		id string
+		e  *env
+	}{{"us-cert", ue}, {"cncert", ce}} {
+		views[pair.id] = map[string]sharedView{}
+		err := pair.e.store.View(ctx, func(tx accord.Tx) error {
+			rs, err := tx.Requests(accord.RequestFilter{})
+			for _, r := range rs {
+				views[pair.id][r.ID] = shareable(r)
+			}
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	for id, v := range views["us-cert"] {
+		if w := views["cncert"][id]; v != w {
+			t.Fatalf("request %s differs:\nus-cert %+v\ncncert  %+v", id, v, w)
+		}
+	}
 }
 
 // TestSenderKilledMidDelivery kills a real sender process with SIGKILL ten
