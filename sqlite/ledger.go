@@ -4,6 +4,7 @@ import (
 	"database/sql"
 	"errors"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/accord-cyber/accord"
@@ -16,8 +17,6 @@ const (
 	sqlLedgerHashes   = `SELECT idx, hash FROM ledger_hashes WHERE idx BETWEEN ? AND ? ORDER BY idx`
 	sqlLedgerEntries  = `SELECT idx, record FROM ledger_entries WHERE idx >= ? ORDER BY idx`
 	sqlLedgerEntryIdx = `SELECT idx FROM ledger_entries WHERE record = ?`
-	sqlAddLedgerEntry = `INSERT INTO ledger_entries (idx, record) VALUES (?, ?)`
-	sqlAddLedgerHash  = `INSERT INTO ledger_hashes (idx, hash) VALUES (?, ?)`
 	// AddLedgerEntries writes all or nothing even when its caller goes on
 	// with the transaction after an error.
 	sqlSavepoint  = `SAVEPOINT add_ledger_entries`
@@ -81,19 +80,45 @@ func (t *tx) AddLedgerEntries(first int64, records [][]byte, hashIndexes []int64
 	return translate(err, "add ledger entries from %d: release the savepoint", first)
 }
 
-// addLedgerEntries inserts the rows of AddLedgerEntries.
+// addLedgerEntries inserts the rows of AddLedgerEntries, many rows per
+// statement: a batch of messages brings a few hundred entries and hashes,
+// and one statement per row was the largest share of a batch's commit.
 func (t *tx) addLedgerEntries(first int64, records [][]byte, hashIndexes []int64, hashes [][32]byte) error {
-	for i, rec := range records {
-		if _, err := t.exec(sAddLedgerEntry, first+int64(i), rec); err != nil {
-			return translate(err, "add ledger entry %d", first+int64(i))
+	const rowsPer = 400 // 800 parameters, well under SQLite's limit
+	for lo := 0; lo < len(records); lo += rowsPer {
+		hi := min(lo+rowsPer, len(records))
+		args := make([]any, 0, 2*(hi-lo))
+		for i := lo; i < hi; i++ {
+			args = append(args, first+int64(i), records[i])
+		}
+		if _, err := t.tx.ExecContext(t.ctx, multiRowInsert("ledger_entries (idx, record)", hi-lo), args...); err != nil {
+			return translate(err, "add ledger entries %d to %d", first+int64(lo), first+int64(hi)-1)
 		}
 	}
-	for i, x := range hashIndexes {
-		if _, err := t.exec(sAddLedgerHash, x, hashes[i][:]); err != nil {
-			return translate(err, "add ledger hash %d", x)
+	for lo := 0; lo < len(hashIndexes); lo += rowsPer {
+		hi := min(lo+rowsPer, len(hashIndexes))
+		args := make([]any, 0, 2*(hi-lo))
+		for i := lo; i < hi; i++ {
+			args = append(args, hashIndexes[i], hashes[i][:])
+		}
+		if _, err := t.tx.ExecContext(t.ctx, multiRowInsert("ledger_hashes (idx, hash)", hi-lo), args...); err != nil {
+			return translate(err, "add ledger hashes %d to %d", hashIndexes[lo], hashIndexes[hi-1])
 		}
 	}
 	return nil
+}
+
+// multiRowInsert returns "INSERT INTO table (a, b) VALUES (?, ?), …" with n
+// rows of two parameters.
+func multiRowInsert(table string, n int) string {
+	var b strings.Builder
+	b.WriteString("INSERT INTO ")
+	b.WriteString(table)
+	b.WriteString(" VALUES (?, ?)")
+	for i := 1; i < n; i++ {
+		b.WriteString(", (?, ?)")
+	}
+	return b.String()
 }
 
 // LedgerHashes returns the stored hashes at indexes, in the order asked

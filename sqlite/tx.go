@@ -66,8 +66,6 @@ const (
 	sAddReceipt
 	sEnqueue
 	sUpdateOutbox
-	sAddLedgerEntry
-	sAddLedgerHash
 	sSavepoint
 	sRelease
 	sRollbackTo
@@ -122,8 +120,6 @@ func statements() [nStmts]string {
 		sAddReceipt:       sqlAddReceipt,
 		sEnqueue:          sqlEnqueue,
 		sUpdateOutbox:     sqlUpdateOutbox,
-		sAddLedgerEntry:   sqlAddLedgerEntry,
-		sAddLedgerHash:    sqlAddLedgerHash,
 		sSavepoint:        sqlSavepoint,
 		sRelease:          sqlRelease,
 		sRollbackTo:       sqlRollbackTo,
