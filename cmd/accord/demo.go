@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"path/filepath"
@@ -115,7 +116,7 @@ func (m *Main) runDemo(ctx context.Context, dir string, exit bool) error {
 		if err != nil {
 			return err
 		}
-		n.main = &Main{Stdin: m.Stdin, Stdout: discard{}, Stderr: m.Stderr, Getenv: m.Getenv, Clock: clock, home: n.home, jsonOut: true}
+		n.main = &Main{Stdin: m.Stdin, Stdout: io.Discard, Stderr: m.Stderr, Getenv: m.Getenv, Clock: clock, home: n.home, jsonOut: true}
 		if err := n.main.runInit(ctx, parties[n], apiAddr, peerAddr, ""); err != nil {
 			return fmt.Errorf("init %s: %w", n.id, err)
 		}
@@ -220,10 +221,6 @@ func freeAddr() (string, error) {
 	defer ln.Close()
 	return ln.Addr().String(), nil
 }
-
-type discard struct{}
-
-func (discard) Write(p []byte) (int, error) { return len(p), nil }
 
 // summarize counts what each node holds and checks that both hold the same
 // state for every request.

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"os/exec"
 	"path/filepath"
@@ -297,7 +298,7 @@ func TestSenderKilledMidDelivery(t *testing.T) {
 		if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
 			t.Fatal(err)
 		}
-		go func() { _, _ = bufio.NewReader(stderr).WriteTo(discard{}) }()
+		go func() { _, _ = io.Copy(io.Discard, stderr) }()
 		cmd.Wait()
 		after, sent := count(t, cn, "cncert"), count(t, us, "us-cert")
 		// Mid-delivery: the process moved messages this round and was killed
