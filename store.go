@@ -121,8 +121,10 @@ type Tx interface {
 	LedgerSize() (int64, error)
 	// AddLedgerEntries stores records as ledger entries first, first+1, …
 	// together with the tree's stored hashes (tlog.StoredHashIndex layout)
-	// at hashIndexes. EINVALID unless first is LedgerSize(); ECONFLICT if an
-	// entry or hash index exists (the ledger is append-only).
+	// at hashIndexes, all or nothing (a store that lets the caller go on
+	// after an error must undo a partial append, e.g. with a savepoint).
+	// EINVALID unless first is LedgerSize(); ECONFLICT if an entry or hash
+	// index exists (the ledger is append-only).
 	AddLedgerEntries(first int64, records [][]byte, hashIndexes []int64, hashes [][32]byte) error
 	// LedgerHashes returns the stored hashes at the given indexes, in order.
 	// ENOTFOUND names the first index that is absent.
