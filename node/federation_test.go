@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/ed25519"
+	"encoding/base64"
 	"encoding/json"
 	"path/filepath"
 	"strings"
@@ -11,9 +12,11 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"golang.org/x/mod/sumdb/tlog"
 
 	"github.com/accord-cyber/accord"
 	"github.com/accord-cyber/accord/federation"
+	"github.com/accord-cyber/accord/ledger"
 	"github.com/accord-cyber/accord/node"
 	"github.com/accord-cyber/accord/sqlite"
 )
@@ -297,4 +300,83 @@ func snapshotStore(t *testing.T, ctx context.Context, s accord.Store) storeState
 		t.Fatal(err)
 	}
 	return st
+}
+
+// TestProofs checks that every message and receipt can be proved in the
+// ledger, and an earlier ledger proved a prefix of the current one, by the
+// RFC 6962 checks alone.
+func TestProofs(t *testing.T) {
+	ctx := context.Background()
+	clock := &testClock{now: time.Date(2026, 5, 4, 8, 0, 0, 0, time.UTC)}
+	us := newPeerNode(t, ctx, "us-cert", "US", clock)
+	cn := newPeerNode(t, ctx, "cncert", "CN", clock)
+	us.trust(t, ctx, cn)
+	cn.trust(t, ctx, us)
+	c, _ := us.svc.CreateCase(ctx, analyst, node.NewCase{Title: "Intrusion", Category: "intrusions"})
+	d, err := us.svc.CreateRequest(ctx, liaison, node.NewRequest{CaseID: c.ID, To: "cncert", Type: accord.TypeInformation, Priority: accord.PriorityHigh, Subject: "s"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pipe(t, ctx, us, cn)
+	mid, err := us.svc.Head(ctx, reviewer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, st := range []node.Step{{Action: accord.ActionAcknowledge}, {Action: accord.ActionAccept}} {
+		if _, err := cn.svc.Act(ctx, liaison, d.ID, st); err != nil {
+			t.Fatal(err)
+		}
+	}
+	pipe(t, ctx, cn, us)
+	hash := func(s string) tlog.Hash {
+		t.Helper()
+		b, err := base64.StdEncoding.DecodeString(s)
+		if err != nil || len(b) != 32 {
+			t.Fatalf("hash %q: %v", s, err)
+		}
+		return tlog.Hash(b)
+	}
+	ms, err := us.svc.Messages(ctx, reviewer, d.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range ms {
+		for _, receipt := range []bool{false, true} {
+			p, err := us.svc.ProveInclusion(ctx, reviewer, m.ID, receipt)
+			if err != nil {
+				t.Fatalf("prove %s (receipt %v): %v", m.ID, receipt, err)
+			}
+			var proof tlog.RecordProof
+			for _, h := range p.Proof {
+				proof = append(proof, hash(h))
+			}
+			if err := ledger.CheckInclusion(proof, p.Size, hash(p.Root), p.Index, []byte(p.Record)); err != nil {
+				t.Errorf("inclusion of %s %s: %v", p.Kind, m.ID, err)
+			}
+			if !strings.Contains(p.Record, m.ID) {
+				t.Errorf("record %q does not name %s", p.Record, m.ID)
+			}
+		}
+	}
+	head, _ := us.svc.Head(ctx, reviewer)
+	cp, err := us.svc.ProveConsistency(ctx, reviewer, mid.Size, head.Size)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tp tlog.TreeProof
+	for _, h := range cp.Proof {
+		tp = append(tp, hash(h))
+	}
+	if cp.OldRoot != mid.Root || cp.NewRoot != head.Root {
+		t.Errorf("roots %s/%s, want %s/%s", cp.OldRoot, cp.NewRoot, mid.Root, head.Root)
+	}
+	if err := ledger.CheckConsistency(tp, head.Size, hash(head.Root), mid.Size, hash(mid.Root)); err != nil {
+		t.Errorf("consistency %d → %d: %v", mid.Size, head.Size, err)
+	}
+	if _, err := us.svc.ProveConsistency(ctx, reviewer, 3, head.Size+1); accord.ErrorCode(err) != accord.EINVALID {
+		t.Errorf("consistency beyond the ledger: %v, want invalid", err)
+	}
+	if _, err := us.svc.ProveInclusion(ctx, reviewer, "no-such-message", false); accord.ErrorCode(err) != accord.ENOTFOUND {
+		t.Errorf("inclusion of an unknown message: %v, want not found", err)
+	}
 }
