@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"mime"
 	"net/http"
+	"net/url"
 	"regexp"
 	"sort"
 	"strconv"
@@ -438,6 +440,10 @@ func TestOpenAPIQueryParameters(t *testing.T) {
 			target := strings.ReplaceAll(path, "{id}", "1")
 			params, _, _ := sp.at(pointer("paths", path, "get", "parameters"))
 			list, _ := params.([]any)
+			// Required parameters go with every probe; each documented one
+			// is then added in turn.
+			var query []map[string]any
+			required := url.Values{}
 			for i := range list {
 				p, _, ok := sp.at(pointer("paths", path, "get", "parameters", strconv.Itoa(i)))
 				if !ok {
@@ -447,14 +453,26 @@ func TestOpenAPIQueryParameters(t *testing.T) {
 				if pm["in"] != "query" {
 					continue
 				}
-				name := pm["name"].(string)
-				value := sampleValue(t, sp, pm["schema"])
-				rec := f.do("GET", target+"?"+name+"="+value, f.token(accord.RoleAdmin), "")
-				if rec.Code == http.StatusBadRequest {
-					t.Errorf("GET %s?%s=%s = 400, want the documented parameter accepted: %s", target, name, value, rec.Body)
+				query = append(query, pm)
+				if req, _ := pm["required"].(bool); req {
+					required.Set(pm["name"].(string), sampleValue(t, sp, pm["schema"]))
 				}
 			}
-			rec := f.do("GET", target+"?undocumented=1", f.token(accord.RoleAdmin), "")
+			for _, pm := range query {
+				name := pm["name"].(string)
+				value := sampleValue(t, sp, pm["schema"])
+				q := url.Values{}
+				maps.Copy(q, required)
+				q.Set(name, value)
+				rec := f.do("GET", target+"?"+q.Encode(), f.token(accord.RoleAdmin), "")
+				if rec.Code == http.StatusBadRequest {
+					t.Errorf("GET %s?%s = 400, want the documented parameter accepted: %s", target, q.Encode(), rec.Body)
+				}
+			}
+			probe := url.Values{}
+			maps.Copy(probe, required)
+			probe.Set("undocumented", "1")
+			rec := f.do("GET", target+"?"+probe.Encode(), f.token(accord.RoleAdmin), "")
 			if p := problemOf(t, rec, http.StatusBadRequest); p.Field != "undocumented" {
 				t.Errorf("GET %s?undocumented=1: problem field %q, want undocumented", target, p.Field)
 			}
@@ -463,7 +481,7 @@ func TestOpenAPIQueryParameters(t *testing.T) {
 }
 
 // sampleValue returns a query value valid for a parameter schema: the first
-// value of an enum, true for a boolean, 1 for an integer.
+// value of an enum, true for a boolean, the minimum (else 1) for an integer.
 func sampleValue(t *testing.T, sp *spec, schema any) string {
 	t.Helper()
 	m, _ := schema.(map[string]any)
@@ -483,6 +501,9 @@ func sampleValue(t *testing.T, sp *spec, schema any) string {
 	case "boolean":
 		return "true"
 	case "integer":
+		if min, ok := m["minimum"].(float64); ok {
+			return strconv.Itoa(int(min)) // the least value is valid on an empty node too
+		}
 		return "1"
 	}
 	return "x"

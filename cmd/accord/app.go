@@ -113,6 +113,7 @@ serves an HTTP API. See https://github.com/accord-cyber/accord#readme.`,
 		m.peerCommand(),
 		m.demoCommand(),
 		m.verifyCommand(),
+		m.ledgerCommand(),
 	)
 	return root
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"database/sql"
+	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"io/fs"
@@ -41,6 +42,40 @@ func TestVerifyCatchesTampering(t *testing.T) {
 	home := filepath.Join(dir, "us-cert")
 	if stdout, _, code := run(t, home, time.Now().UTC(), "verify"); code != 0 || !strings.HasPrefix(stdout, "ok: ") {
 		t.Fatalf("verify of the untouched home: exit %d, %s", code, stdout)
+	}
+
+	// A message's inclusion, proved at the command line, checks out with the
+	// RFC 6962 maths alone.
+	var head struct {
+		Size int64
+		Root string
+	}
+	if err := json.Unmarshal([]byte(mustRun(t, home, time.Now().UTC(), "ledger", "head", "--json")), &head); err != nil || head.Size == 0 {
+		t.Fatalf("ledger head: %+v %v", head, err)
+	}
+	db, err := sql.Open("sqlite", filepath.Join(home, "accord.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, _ := firstMessage(t, db)
+	db.Close()
+	var proof struct {
+		Index, Size int64
+		Root        string
+		Record      string
+		Proof       []string
+	}
+	if err := json.Unmarshal([]byte(mustRun(t, home, time.Now().UTC(), "ledger", "prove", id, "--json")), &proof); err != nil {
+		t.Fatal(err)
+	}
+	var rp tlog.RecordProof
+	for _, h := range proof.Proof {
+		b, _ := base64.StdEncoding.DecodeString(h)
+		rp = append(rp, tlog.Hash(b))
+	}
+	rootBytes, _ := base64.StdEncoding.DecodeString(proof.Root)
+	if proof.Root != head.Root || tlog.CheckRecord(rp, proof.Size, tlog.Hash(rootBytes), proof.Index, tlog.RecordHash([]byte(proof.Record))) != nil {
+		t.Errorf("ledger prove %s: the proof does not check against root %s", id, head.Root)
 	}
 
 	for _, tc := range []struct {
