@@ -57,6 +57,23 @@ func pairHomes(t testing.TB, opts federation.DelivererOptions) (us, cn *Main) {
 	return us, cn
 }
 
+// serveInProcess opens m's home and serves it in this process until the
+// test ends.
+func serveInProcess(t testing.TB, m *Main) (*env, *running) {
+	t.Helper()
+	e, err := m.open(context.Background(), true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { e.Close() })
+	r, err := m.start(context.Background(), e)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { r.stop() }) // runs before e.Close
+	return e, r
+}
+
 // syncBuffer is a goroutine-safe log sink for tests.
 type syncBuffer struct {
 	mu  sync.Mutex
@@ -170,16 +187,7 @@ func count(t *testing.T, m *Main, self string) tally {
 func TestRecipientDownThenBack(t *testing.T) {
 	us, cn := pairHomes(t, federation.DelivererOptions{BaseDelay: 10 * time.Millisecond, MaxDelay: 100 * time.Millisecond})
 	ctx := context.Background()
-	ue, err := us.open(ctx, true)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ue.Close()
-	ur, err := us.start(ctx, ue)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ur.stop()
+	ue, ur := serveInProcess(t, us)
 	sendRequests(t, us, 100, true)
 
 	// Let the sender fail against the closed port before the recipient comes up.
@@ -198,16 +206,7 @@ func TestRecipientDownThenBack(t *testing.T) {
 		<-time.After(5 * time.Millisecond)
 	}
 
-	ce, err := cn.open(ctx, true)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ce.Close()
-	cr, err := cn.start(ctx, ce)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cr.stop()
+	ce, _ := serveInProcess(t, cn)
 	ur.deliverer.Notify("cncert")
 	ictx, cancel := context.WithTimeout(ctx, 60*time.Second)
 	defer cancel()
@@ -261,16 +260,7 @@ func TestSenderKilledMidDelivery(t *testing.T) {
 	}
 	us, cn := pairHomes(t, federation.DelivererOptions{BaseDelay: 10 * time.Millisecond, MaxDelay: 100 * time.Millisecond})
 	ctx := context.Background()
-	ce, err := cn.open(ctx, true)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ce.Close()
-	cr, err := cn.start(ctx, ce)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cr.stop()
+	ce, _ := serveInProcess(t, cn)
 
 	const perRound, rounds = 400, 10
 	var midDelivery int
@@ -315,16 +305,7 @@ func TestSenderKilledMidDelivery(t *testing.T) {
 	}
 
 	// Restart the sender for good and let it drain.
-	ue, err := us.open(ctx, true)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ue.Close()
-	ur, err := us.start(ctx, ue)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ur.stop()
+	_, ur := serveInProcess(t, us)
 	ictx, cancel := context.WithTimeout(ctx, 120*time.Second)
 	defer cancel()
 	if err := ur.deliverer.Idle(ictx, "cncert"); err != nil {

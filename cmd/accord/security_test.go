@@ -22,16 +22,7 @@ func TestFederationRefusesForgeries(t *testing.T) {
 	us, cn := pairHomes(t, federation.DelivererOptions{})
 	ctx := context.Background()
 	logs := cn.Stderr.(*syncBuffer) // the node's logs: federation's and the node's refusals
-	ce, err := cn.open(ctx, false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ce.Close()
-	cr, err := cn.start(ctx, ce)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cr.stop()
+	ce, cr := serveInProcess(t, cn)
 	ue, err := us.open(ctx, false)
 	if err != nil {
 		t.Fatal(err)
