@@ -22,6 +22,7 @@ import (
 	"github.com/go-jose/go-jose/v4"
 
 	"github.com/accord-cyber/accord"
+	"github.com/accord-cyber/accord/ledger"
 )
 
 // The files of an identity in its directory. The two keys are PKCS#8 PEM,
@@ -382,4 +383,21 @@ func (id *Identity) Seal(m *accord.Message) error {
 // microseconds. It returns EINVALID naming the first bad field.
 func (id *Identity) SealReceipt(r *accord.Receipt) error {
 	return sealReceipt(id.receiptSigner, id.party, r)
+}
+
+// SignCheckpoint signs c as a C2SP signed note with this party's Ed25519
+// key, under the key name c.Origin. It returns EINVALID for a bad origin.
+func (id *Identity) SignCheckpoint(c ledger.Checkpoint) ([]byte, error) {
+	signer, err := ledger.NoteSigner(c.Origin, id.signingKey)
+	if err != nil {
+		return nil, err
+	}
+	return c.Sign(signer)
+}
+
+// Cosign adds this party's C2SP cosignature, as witness, to a peer's
+// checkpoint note. The caller must have checked the checkpoint first (see
+// ledger.Cosign).
+func (id *Identity) Cosign(checkpointNote []byte, witness string, now time.Time) ([]byte, error) {
+	return ledger.Cosign(checkpointNote, witness, id.signingKey, now)
 }

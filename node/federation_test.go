@@ -28,27 +28,36 @@ type peerNode struct {
 	svc   *node.Service
 	store accord.Store
 	ident *federation.Identity
+	path  string // the database file
 }
 
 func newPeerNode(t *testing.T, ctx context.Context, id, country string, clock accord.Clock) *peerNode {
 	t.Helper()
-	dir := t.TempDir()
-	ident, err := federation.CreateIdentity(filepath.Join(dir, "keys"), id, nil)
+	ident, err := federation.GenerateIdentity(id, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
+	return newPeerNodeWith(t, ctx, ident, country, clock)
+}
+
+// newPeerNodeWith is newPeerNode with a given identity (two stores under one
+// identity make a forked log).
+func newPeerNodeWith(t *testing.T, ctx context.Context, ident *federation.Identity, country string, clock accord.Clock) *peerNode {
+	t.Helper()
+	id := ident.Party()
+	dir := t.TempDir()
 	store, err := sqlite.Open(ctx, filepath.Join(dir, "accord.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { store.Close() })
-	svc := node.New(node.Config{Store: store, Agreement: accord.DefaultAgreement(), Clock: clock, Self: id, Sealer: ident, Logger: quiet})
+	svc := node.New(node.Config{Store: store, Agreement: accord.DefaultAgreement(), Clock: clock, Self: id, Sealer: ident, Notary: ident, Logger: quiet})
 	self := accord.Party{ID: id, Name: strings.ToUpper(id), Country: country, FederationURL: "https://127.0.0.1:1/federation/v1/",
 		SigningKey: ident.PublicKey(), TLSCert: ident.CertDER()}
 	if _, err := svc.InitSelf(ctx, self); err != nil {
 		t.Fatal(err)
 	}
-	return &peerNode{id: id, svc: svc, store: store, ident: ident}
+	return &peerNode{id: id, svc: svc, store: store, ident: ident, path: filepath.Join(dir, "accord.db")}
 }
 
 func (n *peerNode) trust(t *testing.T, ctx context.Context, other *peerNode) {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/accord-cyber/accord"
@@ -18,7 +19,11 @@ type Service struct {
 	self      string
 	log       *slog.Logger
 	sealer    accord.Sealer
+	notary    Notary
 	onEnqueue func(peer string)
+
+	mu        sync.Mutex
+	witnessed map[string]int64 // per peer, the size of our ledger it last witnessed
 }
 
 // Config gathers what a Service needs. Store, Agreement and Self are required.
@@ -31,6 +36,9 @@ type Config struct {
 	// Sealer signs the messages and receipts this node sends to peers. Without
 	// one, requests with peers are refused (EUNAVAILABLE).
 	Sealer accord.Sealer
+	// Notary signs checkpoints and cosigns the peers'; without one, Offer
+	// and Witness are refused (EUNAVAILABLE).
+	Notary Notary
 	// OnEnqueue, when set, is called after a transaction that queued a
 	// message for peer has committed (it wakes the delivery worker).
 	OnEnqueue func(peer string)
@@ -47,7 +55,7 @@ func New(c Config) *Service {
 	if c.OnEnqueue == nil {
 		c.OnEnqueue = func(string) {}
 	}
-	return &Service{store: c.Store, agreement: c.Agreement, clock: c.Clock, self: c.Self, log: c.Logger, sealer: c.Sealer, onEnqueue: c.OnEnqueue}
+	return &Service{store: c.Store, agreement: c.Agreement, clock: c.Clock, self: c.Self, log: c.Logger, sealer: c.Sealer, notary: c.Notary, onEnqueue: c.OnEnqueue}
 }
 
 // Agreement returns the agreement the node applies.

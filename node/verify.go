@@ -103,6 +103,9 @@ func (s *Service) verify(tx accord.Tx, rep *VerifyReport) (string, error) {
 		_, err := tx.LedgerEntryIndex(rec)
 		return err == nil
 	}
+	if problem, err := s.verifyCheckpoints(tx, parties); problem != "" || err != nil {
+		return problem, err
+	}
 	requests, err := tx.Requests(accord.RequestFilter{})
 	if err != nil {
 		return "", err
@@ -166,3 +169,59 @@ func (s *Service) verify(tx accord.Tx, rep *VerifyReport) (string, error) {
 
 // errStop ends a LedgerEntries walk early.
 var errStop = accord.Errorf(accord.ECONFLICT, "stop")
+
+// verifyCheckpoints checks every checkpoint this node signed: its signature,
+// that it names the root of the (already verified) ledger at its size, and
+// the peer's cosignature when there is one; and the signature of every
+// checkpoint of a peer this node witnessed.
+func (s *Service) verifyCheckpoints(tx accord.Tx, parties []*accord.Party) (string, error) {
+	for _, p := range parties {
+		if len(p.SigningKey) != ed25519.PublicKeySize || (p.Kind != accord.PartySelf && p.Kind != accord.PartyPeer) {
+			continue
+		}
+		verifier, err := ledger.NoteVerifier(LogOrigin(p.ID), ed25519.PublicKey(p.SigningKey))
+		if err != nil {
+			return "", err
+		}
+		cps, err := tx.Checkpoints(p.ID)
+		if err != nil {
+			return "", err
+		}
+		for _, cp := range cps {
+			where := fmt.Sprintf("checkpoint of %s at size %d", p.ID, cp.Size)
+			c, err := ledger.OpenCheckpoint(cp.Note, LogOrigin(p.ID), verifier)
+			if err != nil {
+				return where + ": " + accord.ErrorMessage(err), nil
+			}
+			if c.Size != cp.Size || [32]byte(c.Hash) != cp.Hash {
+				return where + ": the signed note differs from the stored size or hash", nil
+			}
+			if p.Kind != accord.PartySelf {
+				continue
+			}
+			root, err := ledger.TreeHash(&txLedger{tx: tx}, cp.Size)
+			if err != nil {
+				return where + ": " + accord.ErrorMessage(err), nil
+			}
+			if root != c.Hash {
+				return where + ": it does not name the ledger's root at that size", nil
+			}
+			if len(cp.Cosigned) == 0 {
+				continue
+			}
+			ok := false
+			for _, w := range parties {
+				if w.Kind == accord.PartyPeer && len(w.SigningKey) == ed25519.PublicKeySize {
+					if _, err := ledger.VerifyCosignature(cp.Cosigned, LogOrigin(p.ID), verifier, WitnessName(w.ID), ed25519.PublicKey(w.SigningKey)); err == nil {
+						ok = true
+						break
+					}
+				}
+			}
+			if !ok {
+				return where + ": no peer's cosignature verifies", nil
+			}
+		}
+	}
+	return "", nil
+}

@@ -172,7 +172,7 @@ func (m *Main) open(ctx context.Context, serving bool) (*env, error) {
 		return nil, fmt.Errorf("open store: %w", err)
 	}
 	e := &env{cfg: cfg, store: store, id: id, log: log}
-	e.svc = node.New(node.Config{Store: store, Agreement: agreement, Clock: m.Clock, Self: cfg.Party, Logger: log, Sealer: id,
+	e.svc = node.New(node.Config{Store: store, Agreement: agreement, Clock: m.Clock, Self: cfg.Party, Logger: log, Sealer: id, Notary: id,
 		OnEnqueue: func(peer string) {
 			if e.notify != nil {
 				e.notify(peer)
