@@ -337,6 +337,8 @@ func (d *Deliverer) backoff(attempts int) time.Duration {
 // owned by the loop goroutine: a batch goroutine touches only its flight
 // until it sends it on done.
 type worker struct {
+	exchanging atomic.Bool // a checkpoint exchange is under way
+
 	d      *Deliverer
 	peer   atomic.Pointer[accord.Party] // replaced by syncPeers when the card changes
 	wake   chan struct{}                // capacity 1: a pending wake-up
@@ -681,8 +683,12 @@ func (w *worker) deliver(ctx context.Context, f *flight) {
 				d.log.Warn("federation delivery: cannot record receipts", "peer", p.ID, "receipts", len(receipts), "reason", err.Error())
 			}
 			f.pause = true
-		} else if d.delivered != nil {
-			d.delivered.WithLabelValues(p.ID).Add(float64(len(receipts)))
+		} else {
+			if d.delivered != nil {
+				d.delivered.WithLabelValues(p.ID).Add(float64(len(receipts)))
+			}
+			// Each exchange publishes the ledger's checkpoint for the peer to witness.
+			w.exchangeCheckpoint(ctx, f.client, p)
 		}
 	}
 	if len(failures) > 0 {

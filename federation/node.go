@@ -43,6 +43,22 @@ type Node interface {
 	DeliveryFailed(ctx context.Context, peer string, failures []Failure) error
 	// PendingOutbox returns how many messages wait for delivery to peer.
 	PendingOutbox(ctx context.Context, peer string) (int, error)
+
+	// Offer returns this node's current signed ledger checkpoint for peer to
+	// witness, with the consistency proof from the size peer last witnessed.
+	// EUNAVAILABLE when the node cannot sign checkpoints.
+	Offer(ctx context.Context, peer string) (*CheckpointOffer, error)
+	// Witness checks peer's offered checkpoint against the last one this
+	// node witnessed, cosigns and stores it, and returns the cosigned note
+	// and the size now witnessed. ECONFLICT for a fork or a rollback;
+	// EUNAVAILABLE (with the size last witnessed) for a proof from another
+	// size.
+	Witness(ctx context.Context, peer string, off *CheckpointOffer) (cosigned []byte, witnessed int64, err error)
+	// Cosigned records peer's cosignature of one of this node's checkpoints.
+	Cosigned(ctx context.Context, peer string, cosigned []byte) error
+	// Witnessed records the size of this node's ledger that peer says it
+	// last witnessed.
+	Witnessed(peer string, size int64)
 }
 
 // Result is the outcome of one received message: a receipt or an error.

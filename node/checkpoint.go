@@ -10,6 +10,7 @@ import (
 	"golang.org/x/mod/sumdb/tlog"
 
 	"github.com/accord-cyber/accord"
+	"github.com/accord-cyber/accord/federation"
 	"github.com/accord-cyber/accord/ledger"
 )
 
@@ -30,11 +31,7 @@ func WitnessName(party string) string { return "accord/" + party + "/witness" }
 // Offer is this node's signed checkpoint for a peer to witness, with the
 // consistency proof from the size the peer last witnessed (From; no proof
 // when From is 0 or the checkpoint's size).
-type Offer struct {
-	Note  []byte
-	From  int64
-	Proof [][32]byte
-}
+type Offer = federation.CheckpointOffer
 
 // Offer signs a checkpoint of the ledger as it is now (or reuses the last
 // one if the ledger did not grow), stores it, and returns it for peer to

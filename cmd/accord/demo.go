@@ -77,6 +77,8 @@ type nodeSummary struct {
 	// Verify is "ok" when `accord verify` holds on the node, else the first
 	// problem it found.
 	Verify string `json:"verify"`
+	// Cosigned counts the node's ledger checkpoints the other node witnessed.
+	Cosigned int `json:"cosigned_checkpoints"`
 }
 
 // demoSummary is what `accord demo --exit --json` prints.
@@ -246,6 +248,15 @@ func summarize(ctx context.Context, dir string, us, cn *demoNode) demoSummary {
 			}
 			if ns.Messages, err = tx.CountMessages(""); err != nil {
 				return err
+			}
+			cps, err := tx.Checkpoints(n.id)
+			if err != nil {
+				return err
+			}
+			for _, cp := range cps {
+				if len(cp.Cosigned) > 0 {
+					ns.Cosigned++
+				}
 			}
 			ns.Receipts, err = tx.CountReceipts("")
 			return err

@@ -34,6 +34,9 @@ func TestDemoTwoNodesAgree(t *testing.T) {
 	if us.Messages != cn.Messages || us.Receipts != cn.Receipts || us.Messages != us.Receipts {
 		t.Errorf("messages/receipts: us %d/%d, cn %d/%d; both nodes must hold every message and its receipt", us.Messages, us.Receipts, cn.Messages, cn.Receipts)
 	}
+	if us.Cosigned == 0 || cn.Cosigned == 0 || us.Verify != "ok" || cn.Verify != "ok" {
+		t.Errorf("checkpoints cosigned: us %d, cn %d; verify %q / %q", us.Cosigned, cn.Cosigned, us.Verify, cn.Verify)
+	}
 	for _, st := range []string{"declined", "withdrawn", "closed", "rated", "answered-partial"} {
 		if us.ByStatus[st] == 0 {
 			t.Errorf("no request ended %s: %v", st, us.ByStatus)
