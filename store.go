@@ -149,6 +149,12 @@ type Tx interface {
 	// ENOTFOUND if there is no such checkpoint.
 	SetCosigned(party string, size int64, cosigned []byte, at time.Time) error
 
+	// AddLedgerAlarm stores a checkpoint a peer presented that did not extend
+	// the last one witnessed. EINVALID for empty fields.
+	AddLedgerAlarm(a *LedgerAlarm) error
+	// LedgerAlarms returns every stored alarm, oldest first.
+	LedgerAlarms() ([]*LedgerAlarm, error)
+
 	// UpdateOutbox stores Attempts, NextAttemptAt, LastError and DeliveredAt
 	// of the item with o's MessageID. ENOTFOUND if absent.
 	UpdateOutbox(o *OutboxItem) error
@@ -165,6 +171,17 @@ type StoredCheckpoint struct {
 	Cosigned   []byte    `json:"cosigned,omitempty"`
 	CosignedAt time.Time `json:"cosigned_at,omitzero"`
 	CreatedAt  time.Time `json:"created_at"`
+}
+
+// LedgerAlarm is a checkpoint a peer presented that was inconsistent with
+// the last one this node witnessed for it — a fork or a log that shrank —
+// kept as evidence of it.
+type LedgerAlarm struct {
+	Party  string    `json:"party"`
+	Size   int64     `json:"size"`
+	Note   []byte    `json:"note"`
+	Reason string    `json:"reason"`
+	At     time.Time `json:"at"`
 }
 
 // CaseFilter selects cases. Zero fields do not filter.

@@ -79,6 +79,9 @@ func (h *handler) checkpoint(w http.ResponseWriter, r *http.Request) {
 		if accord.ErrorCode(err) != accord.EUNAVAILABLE {
 			h.log.Warn("federation checkpoint refused", "peer", peer.ID, "reason", accord.ErrorMessage(err))
 		}
+		if accord.ErrorCode(err) == accord.ECONFLICT && h.inconsistent != nil {
+			h.inconsistent.WithLabelValues(peer.ID).Inc()
+		}
 	} else {
 		resp.Cosigned = string(cosigned)
 	}

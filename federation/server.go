@@ -98,6 +98,12 @@ func NewHandler(n Node, opts HandlerOptions) http.Handler {
 		}, []string{"peer", "result"})); err != nil {
 			h.log.Error("federation metrics not registered", "err", err)
 		}
+		if h.inconsistent, err = register(opts.Registry, prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "accord_federation_inconsistent_checkpoints_total",
+			Help: "Ledger checkpoints peers presented that did not extend the last one witnessed (a fork or a rewritten log).",
+		}, []string{"peer"})); err != nil {
+			h.log.Error("federation metrics not registered", "err", err)
+		}
 	}
 	h.mux.HandleFunc(MessagesPath, h.messages)
 	h.mux.HandleFunc(CardPath, h.card)
@@ -114,6 +120,8 @@ type handler struct {
 	log      *slog.Logger
 	mux      *http.ServeMux
 	received *prometheus.CounterVec // nil without a registry
+	// inconsistent counts refused checkpoints per peer; nil without a registry.
+	inconsistent *prometheus.CounterVec
 }
 
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.mux.ServeHTTP(w, r) }

@@ -124,7 +124,7 @@ func (s *Service) Witness(ctx context.Context, peer string, off *Offer) ([]byte,
 	}
 	now := s.Now()
 	var cosigned []byte
-	var last int64
+	var last, offered int64
 	err := s.store.Update(ctx, func(tx accord.Tx) error {
 		p, err := tx.Party(peer)
 		if err != nil {
@@ -138,6 +138,7 @@ func (s *Service) Witness(ctx context.Context, peer string, off *Offer) ([]byte,
 		if err != nil {
 			return err
 		}
+		offered = c.Size
 		prev, err := tx.LatestCheckpoint(peer)
 		switch {
 		case accord.ErrorCode(err) == accord.ENOTFOUND:
@@ -173,6 +174,14 @@ func (s *Service) Witness(ctx context.Context, peer string, off *Offer) ([]byte,
 	if accord.ErrorCode(err) == accord.ECONFLICT {
 		s.log.Error("PEER LEDGER INCONSISTENT: the checkpoint does not extend the last one witnessed (a fork or a rewritten log)",
 			"peer", peer, "last_witnessed_size", last, "err", err.Error())
+		// Keep the offending checkpoint as evidence, in its own transaction
+		// (the witnessing one rolled back); verify and the API raise it.
+		aerr := s.store.Update(ctx, func(tx accord.Tx) error {
+			return tx.AddLedgerAlarm(&accord.LedgerAlarm{Party: peer, Size: offered, Note: off.Note, Reason: accord.ErrorMessage(err), At: now})
+		})
+		if aerr != nil {
+			s.log.Error("cannot record the ledger alarm", "peer", peer, "err", aerr)
+		}
 	}
 	if err != nil {
 		return nil, last, fmt.Errorf("witness %s's checkpoint: %w", peer, err)

@@ -132,6 +132,15 @@ func TestForkDetected(t *testing.T) {
 	if _, _, err = cn.svc.Witness(ctx, "us-cert", off); accord.ErrorCode(err) != accord.ECONFLICT {
 		t.Fatalf("a forked log was witnessed: %v", err)
 	}
+	// Raised loudly: the API's ledger head and verify name it.
+	head, err := cn.svc.Head(ctx, reviewer)
+	if err != nil || len(head.Alarms) != 1 || head.Alarms[0].Party != "us-cert" || string(head.Alarms[0].Note) != string(off.Note) {
+		t.Errorf("ledger head after the fork: %+v, %v; want one alarm about us-cert holding the checkpoint", head, err)
+	}
+	rep, err := cn.svc.Verify(ctx, reviewer)
+	if err != nil || rep.OK || !strings.Contains(rep.Problem, "us-cert presented a ledger checkpoint") {
+		t.Errorf("verify after the fork: %+v, %v", rep, err)
+	}
 	// The honest log still extends what was witnessed.
 	traffic(t, ctx, us, cn, "third")
 	exchange(t, ctx, us, cn)

@@ -15,6 +15,9 @@ import (
 type LedgerHead struct {
 	Size int64  `json:"size"`
 	Root string `json:"root"`
+	// Alarms lists checkpoints peers presented that were inconsistent with
+	// those this node witnessed (a fork or a rewritten log).
+	Alarms []*accord.LedgerAlarm `json:"alarms"`
 }
 
 // InclusionProof shows that one message or receipt is entry Index of the
@@ -66,7 +69,11 @@ func (s *Service) Head(ctx context.Context, actor accord.Actor) (*LedgerHead, er
 		if err != nil {
 			return err
 		}
-		h = LedgerHead{Size: n, Root: b64(root)}
+		alarms, err := tx.LedgerAlarms()
+		if err != nil {
+			return err
+		}
+		h = LedgerHead{Size: n, Root: b64(root), Alarms: alarms}
 		return nil
 	})
 	return &h, err

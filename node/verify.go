@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"iter"
+	"time"
 
 	"github.com/accord-cyber/accord"
 	"github.com/accord-cyber/accord/federation"
@@ -105,6 +106,15 @@ func (s *Service) verify(tx accord.Tx, rep *VerifyReport) (string, error) {
 	}
 	if problem, err := s.verifyCheckpoints(tx, parties); problem != "" || err != nil {
 		return problem, err
+	}
+	alarms, err := tx.LedgerAlarms()
+	if err != nil {
+		return "", err
+	}
+	if len(alarms) > 0 {
+		a := alarms[0]
+		return fmt.Sprintf("%s presented a ledger checkpoint at size %d on %s inconsistent with the one this node witnessed: %s (%d alarm(s) in all)",
+			a.Party, a.Size, a.At.Format(time.RFC3339), a.Reason, len(alarms)), nil
 	}
 	requests, err := tx.Requests(accord.RequestFilter{})
 	if err != nil {

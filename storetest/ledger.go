@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
+	"github.com/google/go-cmp/cmp"
 	"iter"
 	"strconv"
 	"testing"
@@ -30,6 +31,7 @@ func ledgerTests() []test {
 		{"EntriesStop", testLedgerEntriesStop},
 		{"EntryIndex", testLedgerEntryIndex},
 		{"CheckpointRoundTrip", testCheckpointRoundTrip},
+		{"Alarms", testLedgerAlarms},
 		{"CheckpointDuplicate", testCheckpointDuplicate},
 		{"CheckpointInvalid", testCheckpointInvalid},
 		{"LatestCheckpoint", testLatestCheckpoint},
@@ -868,4 +870,46 @@ func testLedgerVerify(t *testing.T, s accord.Store) {
 		}
 		return nil
 	})
+}
+
+// testLedgerAlarms: alarms round-trip in the order stored; empty fields are
+// refused.
+func testLedgerAlarms(t *testing.T, s accord.Store) {
+	view(t, s, func(tx accord.Tx) error {
+		got, err := tx.LedgerAlarms()
+		if err != nil || got == nil || len(got) != 0 {
+			t.Errorf("LedgerAlarms on an empty store = %v, %v; want an empty, non-nil list", got, err)
+		}
+		return nil
+	})
+	want := []*accord.LedgerAlarm{
+		{Party: "cncert", Size: 12, Note: []byte("accord/cncert/ledger\n12\nX=\n\n— sig\n"), Reason: "fork at size 12", At: at(time.Hour)},
+		{Party: "cncert", Size: 3, Note: []byte{0, 1, 2, 0xff}, Reason: "log shrank from 12 to 3", At: at(2 * time.Hour)},
+	}
+	update(t, s, func(tx accord.Tx) error {
+		for _, a := range want {
+			if err := tx.AddLedgerAlarm(a); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	view(t, s, func(tx accord.Tx) error {
+		got, err := tx.LedgerAlarms()
+		if err != nil {
+			return err
+		}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("LedgerAlarms (-want +got):\n%s", diff)
+		}
+		return nil
+	})
+	for _, bad := range []*accord.LedgerAlarm{
+		{Party: "", Size: 1, Note: []byte("n"), Reason: "r", At: at(0)},
+		{Party: "cncert", Size: 1, Note: nil, Reason: "r", At: at(0)},
+		{Party: "cncert", Size: 1, Note: []byte("n"), Reason: "", At: at(0)},
+	} {
+		err := tryUpdate(s, func(tx accord.Tx) error { return tx.AddLedgerAlarm(bad) })
+		checkCode(t, "AddLedgerAlarm with an empty field", err, accord.EINVALID)
+	}
 }
