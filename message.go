@@ -97,3 +97,45 @@ type Sealer interface {
 	// SealReceipt signs r and sets r.JWS.
 	SealReceipt(r *Receipt) error
 }
+
+// Evidence is an item of electronic evidence attached to a case: a file
+// kept content-addressed (SHA-256) in the node's blob store, with its chain
+// of custody.
+type Evidence struct {
+	ID          string    `json:"id"`
+	CaseID      string    `json:"case_id"`
+	Digest      string    `json:"digest"`
+	Size        int64     `json:"size"`
+	Name        string    `json:"name"`
+	Description string    `json:"description,omitempty"`
+	CreatedBy   string    `json:"created_by"`
+	CreatedAt   time.Time `json:"created_at"`
+}
+
+// Custody events, in the order evidence usually goes through them.
+const (
+	CustodyCollected   = "collected"
+	CustodySealed      = "sealed"
+	CustodyTransferred = "transferred"
+	CustodyReceived    = "received"
+	CustodyAccessed    = "accessed"
+	CustodyVerified    = "verified"
+)
+
+// CustodyEvents lists the custody event kinds.
+var CustodyEvents = []string{CustodyCollected, CustodySealed, CustodyTransferred, CustodyReceived, CustodyAccessed, CustodyVerified}
+
+// CustodyEvent is one step in the chain of custody of an item of evidence:
+// who did what with it, when and why. Seq numbers an item's events from 1.
+// Each event is also an entry of the node's ledger.
+type CustodyEvent struct {
+	EvidenceID string    `json:"evidence_id"`
+	Seq        int       `json:"seq"`
+	Event      string    `json:"event"`
+	Actor      string    `json:"actor"`
+	Party      string    `json:"party"`
+	At         time.Time `json:"at"`
+	Reason     string    `json:"reason,omitempty"`
+	// Digest is the evidence's SHA-256 as seen at this step.
+	Digest string `json:"digest"`
+}

@@ -149,6 +149,20 @@ type Tx interface {
 	// ENOTFOUND if there is no such checkpoint.
 	SetCosigned(party string, size int64, cosigned []byte, at time.Time) error
 
+	// CreateEvidence inserts e. ECONFLICT if its id is taken; EINVALID if
+	// its case does not exist.
+	CreateEvidence(e *Evidence) error
+	// Evidence returns the item with the given id.
+	Evidence(id string) (*Evidence, error)
+	// EvidenceOf returns the items of a case (every item when caseID is
+	// ""), in the order stored.
+	EvidenceOf(caseID string) ([]*Evidence, error)
+	// AddCustodyEvent appends an event to an item's chain. ECONFLICT if
+	// (EvidenceID, Seq) exists; EINVALID if the item does not.
+	AddCustodyEvent(e *CustodyEvent) error
+	// CustodyEvents returns an item's chain in Seq order.
+	CustodyEvents(evidenceID string) ([]*CustodyEvent, error)
+
 	// AddLedgerAlarm stores a checkpoint a peer presented that did not extend
 	// the last one witnessed. EINVALID for empty fields.
 	AddLedgerAlarm(a *LedgerAlarm) error

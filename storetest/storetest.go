@@ -38,6 +38,7 @@ func Run(t *testing.T, open func(t *testing.T) accord.Store) {
 		{"Answer", answerTests()},
 		{"Federation", federationTests()},
 		{"Ledger", ledgerTests()},
+		{"Evidence", evidenceTests()},
 		{"Tx", txTests()},
 	}
 	for _, g := range groups {
