@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/accord-cyber/accord"
+	"github.com/accord-cyber/accord/blob"
 )
 
 // Service applies accord's rules for the node owned by party Self.
@@ -20,6 +21,7 @@ type Service struct {
 	log       *slog.Logger
 	sealer    accord.Sealer
 	notary    Notary
+	blobs     *blob.Store
 	onEnqueue func(peer string)
 
 	mu        sync.Mutex
@@ -39,6 +41,9 @@ type Config struct {
 	// Notary signs checkpoints and cosigns the peers'; without one, Offer
 	// and Witness are refused (EUNAVAILABLE).
 	Notary Notary
+	// Blobs keeps evidence files; without it, evidence is refused
+	// (EUNAVAILABLE).
+	Blobs *blob.Store
 	// OnEnqueue, when set, is called after a transaction that queued a
 	// message for peer has committed (it wakes the delivery worker).
 	OnEnqueue func(peer string)
@@ -55,7 +60,7 @@ func New(c Config) *Service {
 	if c.OnEnqueue == nil {
 		c.OnEnqueue = func(string) {}
 	}
-	return &Service{store: c.Store, agreement: c.Agreement, clock: c.Clock, self: c.Self, log: c.Logger, sealer: c.Sealer, notary: c.Notary, onEnqueue: c.OnEnqueue}
+	return &Service{store: c.Store, agreement: c.Agreement, clock: c.Clock, self: c.Self, log: c.Logger, sealer: c.Sealer, notary: c.Notary, blobs: c.Blobs, onEnqueue: c.OnEnqueue}
 }
 
 // Agreement returns the agreement the node applies.

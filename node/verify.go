@@ -107,6 +107,9 @@ func (s *Service) verify(tx accord.Tx, rep *VerifyReport) (string, error) {
 	if problem, err := s.verifyCheckpoints(tx, parties); problem != "" || err != nil {
 		return problem, err
 	}
+	if problem, err := s.verifyEvidence(tx, inLedgerFn(tx)); problem != "" || err != nil {
+		return problem, err
+	}
 	alarms, err := tx.LedgerAlarms()
 	if err != nil {
 		return "", err
@@ -230,6 +233,49 @@ func (s *Service) verifyCheckpoints(tx accord.Tx, parties []*accord.Party) (stri
 			}
 			if !ok {
 				return where + ": no peer's cosignature verifies", nil
+			}
+		}
+	}
+	return "", nil
+}
+
+func inLedgerFn(tx accord.Tx) func([]byte) bool {
+	return func(rec []byte) bool {
+		_, err := tx.LedgerEntryIndex(rec)
+		return err == nil
+	}
+}
+
+// verifyEvidence checks every item of evidence: its file re-hashed against
+// its digest, and every custody event naming that digest and present in the
+// ledger.
+func (s *Service) verifyEvidence(tx accord.Tx, inLedger func([]byte) bool) (string, error) {
+	items, err := tx.EvidenceOf("")
+	if err != nil {
+		return "", err
+	}
+	for _, e := range items {
+		where := fmt.Sprintf("evidence %s (%s, sha256 %s)", e.ID, e.Name, e.Digest)
+		if s.blobs == nil {
+			return where + ": no evidence store to check it in", nil
+		}
+		if err := s.blobs.Verify(context.Background(), e.Digest); err != nil {
+			return where + ": " + accord.ErrorMessage(err), nil
+		}
+		evs, err := tx.CustodyEvents(e.ID)
+		if err != nil {
+			return "", err
+		}
+		for _, ev := range evs {
+			if ev.Digest != e.Digest {
+				return fmt.Sprintf("%s: custody event %d (%s) names another digest", where, ev.Seq, ev.Event), nil
+			}
+			rec, err := custodyRecord(ev)
+			if err != nil {
+				return "", err
+			}
+			if !inLedger(rec) {
+				return fmt.Sprintf("%s: custody event %d (%s) is not in the ledger", where, ev.Seq, ev.Event), nil
 			}
 		}
 	}

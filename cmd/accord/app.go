@@ -17,6 +17,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/accord-cyber/accord"
+	"github.com/accord-cyber/accord/blob"
 	"github.com/accord-cyber/accord/federation"
 	"github.com/accord-cyber/accord/node"
 	"github.com/accord-cyber/accord/sqlite"
@@ -114,6 +115,7 @@ serves an HTTP API. See https://github.com/accord-cyber/accord#readme.`,
 		m.demoCommand(),
 		m.verifyCommand(),
 		m.ledgerCommand(),
+		m.evidenceCommand(),
 	)
 	return root
 }
@@ -167,12 +169,16 @@ func (m *Main) open(ctx context.Context, serving bool) (*env, error) {
 	if err != nil {
 		return nil, fmt.Errorf("load keys: %w", err)
 	}
+	blobs, err := blob.Open(filepath.Join(m.home, evidenceDir), blob.Options{})
+	if err != nil {
+		return nil, fmt.Errorf("open evidence store: %w", err)
+	}
 	store, err := sqlite.Open(ctx, homePath(m.home, cfg.Database))
 	if err != nil {
 		return nil, fmt.Errorf("open store: %w", err)
 	}
 	e := &env{cfg: cfg, store: store, id: id, log: log}
-	e.svc = node.New(node.Config{Store: store, Agreement: agreement, Clock: m.Clock, Self: cfg.Party, Logger: log, Sealer: id, Notary: id,
+	e.svc = node.New(node.Config{Store: store, Agreement: agreement, Clock: m.Clock, Self: cfg.Party, Logger: log, Sealer: id, Notary: id, Blobs: blobs,
 		OnEnqueue: func(peer string) {
 			if e.notify != nil {
 				e.notify(peer)

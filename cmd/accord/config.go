@@ -57,6 +57,7 @@ type LogConfig struct {
 
 const (
 	keysDir       = "keys"
+	evidenceDir   = "evidence"
 	configFile    = "config.toml"
 	agreementFile = "agreement.toml"
 	databaseFile  = "accord.db"

@@ -44,6 +44,14 @@ func TestVerifyCatchesTampering(t *testing.T) {
 		t.Fatalf("verify of the untouched home: exit %d, %s", code, stdout)
 	}
 
+	// Evidence with its chain of custody, to be tampered with below.
+	evFile := filepath.Join(t.TempDir(), "capture.pcap")
+	os.WriteFile(evFile, bytes.Repeat([]byte("pcap "), 4096), 0o600)
+	var ev struct{ ID, Digest string }
+	if err := json.Unmarshal([]byte(mustRun(t, home, time.Now().UTC(), "evidence", "add", "--case", "us-cert-C0001", "--reason", "seized", evFile, "--json")), &ev); err != nil {
+		t.Fatal(err)
+	}
+
 	// A message's inclusion, proved at the command line, checks out with the
 	// RFC 6962 maths alone.
 	var head struct {
@@ -152,6 +160,20 @@ func TestVerifyCatchesTampering(t *testing.T) {
 			}
 		})
 	}
+
+	// An evidence file replaced on disk.
+	t.Run("an evidence blob replaced", func(t *testing.T) {
+		copyHome := filepath.Join(t.TempDir(), "us-cert")
+		copyDir(t, home, copyHome)
+		if err := os.WriteFile(filepath.Join(copyHome, "evidence", "sha256", ev.Digest[:2], ev.Digest[2:]), []byte("not the capture"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		stdout, _, code := run(t, copyHome, time.Now().UTC(), "verify", "--json")
+		t.Logf("verify: %s", stdout)
+		if code != 1 || !strings.Contains(stdout, "evidence "+ev.ID) {
+			t.Errorf("verify after an evidence file was replaced: exit %d, %s", code, stdout)
+		}
+	})
 }
 
 func firstMessage(t *testing.T, db *sql.DB) (string, []byte) {
