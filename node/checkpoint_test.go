@@ -6,7 +6,6 @@ import (
 	"errors"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/accord-cyber/accord"
 	"github.com/accord-cyber/accord/federation"
@@ -55,12 +54,7 @@ func traffic(t *testing.T, ctx context.Context, us, cn *peerNode, subject string
 }
 
 func TestCheckpointsWitnessedAndCosigned(t *testing.T) {
-	ctx := context.Background()
-	clock := &testClock{now: time.Date(2026, 5, 4, 8, 0, 0, 0, time.UTC)}
-	us := newPeerNode(t, ctx, "us-cert", "US", clock)
-	cn := newPeerNode(t, ctx, "cncert", "CN", clock)
-	us.trust(t, ctx, cn)
-	cn.trust(t, ctx, us)
+	ctx, _, us, cn := peerPair(t)
 
 	traffic(t, ctx, us, cn, "first")
 	first := exchange(t, ctx, us, cn)
@@ -94,12 +88,7 @@ func TestCheckpointsWitnessedAndCosigned(t *testing.T) {
 // TestForkDetected: a party that rewrites its log and presents the new one
 // is caught by the peer at the next exchange.
 func TestForkDetected(t *testing.T) {
-	ctx := context.Background()
-	clock := &testClock{now: time.Date(2026, 5, 4, 8, 0, 0, 0, time.UTC)}
-	us := newPeerNode(t, ctx, "us-cert", "US", clock)
-	cn := newPeerNode(t, ctx, "cncert", "CN", clock)
-	us.trust(t, ctx, cn)
-	cn.trust(t, ctx, us)
+	ctx, clock, us, cn := peerPair(t)
 	traffic(t, ctx, us, cn, "first")
 	traffic(t, ctx, us, cn, "second")
 	witnessed := exchange(t, ctx, us, cn)
@@ -149,12 +138,7 @@ func TestForkDetected(t *testing.T) {
 // TestVerifyCatchesReplacedCheckpoint replaces a stored checkpoint with the
 // same checkpoint signed by another key.
 func TestVerifyCatchesReplacedCheckpoint(t *testing.T) {
-	ctx := context.Background()
-	clock := &testClock{now: time.Date(2026, 5, 4, 8, 0, 0, 0, time.UTC)}
-	us := newPeerNode(t, ctx, "us-cert", "US", clock)
-	cn := newPeerNode(t, ctx, "cncert", "CN", clock)
-	us.trust(t, ctx, cn)
-	cn.trust(t, ctx, us)
+	ctx, _, us, cn := peerPair(t)
 	traffic(t, ctx, us, cn, "first")
 	exchange(t, ctx, us, cn)
 	var cp *accord.StoredCheckpoint

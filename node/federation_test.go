@@ -60,6 +60,19 @@ func newPeerNodeWith(t *testing.T, ctx context.Context, ident *federation.Identi
 	return &peerNode{id: id, svc: svc, store: store, ident: ident, path: filepath.Join(dir, "accord.db")}
 }
 
+// peerPair returns us-cert and cncert, each trusting the other, on one
+// test clock.
+func peerPair(t *testing.T) (context.Context, *testClock, *peerNode, *peerNode) {
+	t.Helper()
+	ctx := context.Background()
+	clock := &testClock{now: time.Date(2026, 5, 4, 8, 0, 0, 0, time.UTC)}
+	us := newPeerNode(t, ctx, "us-cert", "US", clock)
+	cn := newPeerNode(t, ctx, "cncert", "CN", clock)
+	us.trust(t, ctx, cn)
+	cn.trust(t, ctx, us)
+	return ctx, clock, us, cn
+}
+
 func (n *peerNode) trust(t *testing.T, ctx context.Context, other *peerNode) {
 	t.Helper()
 	p, err := other.svc.Self(ctx, admin)
@@ -104,12 +117,7 @@ func pipe(t *testing.T, ctx context.Context, a, b *peerNode) int {
 }
 
 func TestFederatedLifecycle(t *testing.T) {
-	ctx := context.Background()
-	clock := &testClock{now: time.Date(2026, 5, 4, 8, 0, 0, 0, time.UTC)}
-	us := newPeerNode(t, ctx, "us-cert", "US", clock)
-	cn := newPeerNode(t, ctx, "cncert", "CN", clock)
-	us.trust(t, ctx, cn)
-	cn.trust(t, ctx, us)
+	ctx, clock, us, cn := peerPair(t)
 
 	c, err := us.svc.CreateCase(ctx, analyst, node.NewCase{Title: "Intrusion", Category: "intrusions"})
 	if err != nil {
@@ -315,12 +323,7 @@ func snapshotStore(t *testing.T, ctx context.Context, s accord.Store) storeState
 // ledger, and an earlier ledger proved a prefix of the current one, by the
 // RFC 6962 checks alone.
 func TestProofs(t *testing.T) {
-	ctx := context.Background()
-	clock := &testClock{now: time.Date(2026, 5, 4, 8, 0, 0, 0, time.UTC)}
-	us := newPeerNode(t, ctx, "us-cert", "US", clock)
-	cn := newPeerNode(t, ctx, "cncert", "CN", clock)
-	us.trust(t, ctx, cn)
-	cn.trust(t, ctx, us)
+	ctx, _, us, cn := peerPair(t)
 	c, _ := us.svc.CreateCase(ctx, analyst, node.NewCase{Title: "Intrusion", Category: "intrusions"})
 	d, err := us.svc.CreateRequest(ctx, liaison, node.NewRequest{CaseID: c.ID, To: "cncert", Type: accord.TypeInformation, Priority: accord.PriorityHigh, Subject: "s"})
 	if err != nil {
