@@ -45,7 +45,7 @@ func (s *Service) Offer(ctx context.Context, peer string) (*Offer, error) {
 	from := s.witnessedSize(peer)
 	var off Offer
 	err := s.store.Update(ctx, func(tx accord.Tx) error {
-		l := &txLedger{tx: tx}
+		l := ledger.Over(tx)
 		n, err := l.Size()
 		if err != nil {
 			return err

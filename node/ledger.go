@@ -4,55 +4,15 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 
-	"golang.org/x/mod/sumdb/tlog"
-
 	"github.com/accord-cyber/accord"
 	"github.com/accord-cyber/accord/ledger"
 )
 
-// txLedger adapts one store transaction to ledger.Store for one append: the
-// tree's hashes are read from the transaction, and the new ones are held
-// until the records they belong to are known, then stored with them.
-type txLedger struct {
-	tx      accord.Tx
-	indexes []int64
-	hashes  [][32]byte
-}
-
-func (l *txLedger) Size() (int64, error) { return l.tx.LedgerSize() }
-
-func (l *txLedger) ReadHashes(indexes []int64) ([]tlog.Hash, error) {
-	hs, err := l.tx.LedgerHashes(indexes)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]tlog.Hash, len(hs))
-	for i, h := range hs {
-		out[i] = tlog.Hash(h)
-	}
-	return out, nil
-}
-
-func (l *txLedger) WriteHashes(indexes []int64, hashes []tlog.Hash) error {
-	l.indexes = append(l.indexes, indexes...)
-	for _, h := range hashes {
-		l.hashes = append(l.hashes, [32]byte(h))
-	}
-	return nil
-}
-
 // appendLedger appends records to the node's ledger inside tx, so that a
 // fact and its ledger entry are committed together or not at all.
 func appendLedger(tx accord.Tx, records [][]byte) error {
-	if len(records) == 0 {
-		return nil
-	}
-	l := &txLedger{tx: tx}
-	first, err := ledger.AppendMany(l, records)
-	if err != nil {
-		return err
-	}
-	return tx.AddLedgerEntries(first, records, l.indexes, l.hashes)
+	_, err := ledger.AppendEntries(tx, records)
+	return err
 }
 
 // messageRecord is the ledger record of a message: its id and the SHA-256

@@ -60,7 +60,7 @@ func (s *Service) Head(ctx context.Context, actor accord.Actor) (*LedgerHead, er
 	}
 	var h LedgerHead
 	err := s.store.View(ctx, func(tx accord.Tx) error {
-		l := &txLedger{tx: tx}
+		l := ledger.Over(tx)
 		n, err := l.Size()
 		if err != nil {
 			return err
@@ -111,7 +111,7 @@ func (s *Service) ProveInclusion(ctx context.Context, actor accord.Actor, messag
 		if err != nil {
 			return accord.Errorf(accord.ENOTFOUND, "the %s of message %s is not in the ledger", kind, messageID)
 		}
-		l := &txLedger{tx: tx}
+		l := ledger.Over(tx)
 		n, err := l.Size()
 		if err != nil {
 			return err
@@ -139,7 +139,7 @@ func (s *Service) ProveConsistency(ctx context.Context, actor accord.Actor, old,
 	}
 	var p *ConsistencyProof
 	err := s.store.View(ctx, func(tx accord.Tx) error {
-		l := &txLedger{tx: tx}
+		l := ledger.Over(tx)
 		n, err := l.Size()
 		if err != nil {
 			return err

@@ -75,7 +75,7 @@ func (s *Service) verify(tx accord.Tx, rep *VerifyReport) (string, error) {
 			return nil, accord.Errorf(accord.ECONFLICT, "entry %d: missing", i)
 		}
 		return rec, nil
-	}, n, &txLedger{tx: tx})
+	}, n, ledger.Over(tx))
 	if err != nil {
 		if code := accord.ErrorCode(err); code == accord.ECONFLICT || code == accord.EINVALID || code == accord.ENOTFOUND {
 			return "ledger " + err.Error(), nil
@@ -212,7 +212,7 @@ func (s *Service) verifyCheckpoints(tx accord.Tx, parties []*accord.Party) (stri
 			if p.Kind != accord.PartySelf {
 				continue
 			}
-			root, err := ledger.TreeHash(&txLedger{tx: tx}, cp.Size)
+			root, err := ledger.TreeHash(ledger.Over(tx), cp.Size)
 			if err != nil {
 				return where + ": " + accord.ErrorMessage(err), nil
 			}

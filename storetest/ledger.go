@@ -685,57 +685,10 @@ func testLedgerViewCannotWrite(t *testing.T, s accord.Store) {
 
 // ---- the ledger on the store ----
 
-// txLedger adapts one accord.Tx to ledger.Store. The Tx stores an append's
-// records and hashes together (AddLedgerEntries), while ledger.AppendMany
-// computes the hashes and hands them to WriteHashes before its caller has
-// stored the records; so WriteHashes holds them and appendLedger stores
-// them with the records. Size is the number of entries, LedgerSize;
-// ReadHashes reads LedgerHashes. The node has the same adapter.
-type txLedger struct {
-	tx      accord.Tx
-	indexes []int64    // held by WriteHashes until appendLedger stores them
-	hashes  [][32]byte // with their records
-}
-
-// Size returns the number of entries, which ledger.Store calls its size.
-func (l *txLedger) Size() (int64, error) { return l.tx.LedgerSize() }
-
-// ReadHashes returns the stored hashes at indexes.
-func (l *txLedger) ReadHashes(indexes []int64) ([]tlog.Hash, error) {
-	hs, err := l.tx.LedgerHashes(indexes)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]tlog.Hash, len(hs))
-	for i, h := range hs {
-		out[i] = tlog.Hash(h)
-	}
-	return out, nil
-}
-
-// WriteHashes holds hashes until appendLedger stores them with their
-// records. One append at a time: a second before the first is stored would
-// be computed against a stale Size, so it is refused.
-func (l *txLedger) WriteHashes(indexes []int64, hashes []tlog.Hash) error {
-	if len(l.indexes) > 0 {
-		return accord.Errorf(accord.EINTERNAL, "ledger append: the hashes of an earlier append are not stored yet")
-	}
-	l.indexes = append(l.indexes, indexes...)
-	for _, h := range hashes {
-		l.hashes = append(l.hashes, [32]byte(h))
-	}
-	return nil
-}
-
 // appendLedger appends records to the ledger in tx with package ledger and
 // returns the index of the first.
 func appendLedger(tx accord.Tx, records [][]byte) (int64, error) {
-	l := &txLedger{tx: tx}
-	first, err := ledger.AppendMany(l, records)
-	if err != nil {
-		return 0, err
-	}
-	return first, tx.AddLedgerEntries(first, records, l.indexes, l.hashes)
+	return ledger.AppendEntries(tx, records)
 }
 
 // ledgerRecord returns the ledger record of the n-th message of self.
@@ -807,7 +760,7 @@ func testLedgerVerify(t *testing.T, s accord.Store) {
 		if err != nil {
 			t.Fatalf("MemStore.ReadHashes: %v", err)
 		}
-		got, err := (&txLedger{tx: tx}).ReadHashes(indexes)
+		got, err := ledger.Over(tx).ReadHashes(indexes)
 		if err != nil {
 			t.Fatalf("LedgerHashes of all %d stored hashes: %v", count, err)
 		}
@@ -837,7 +790,7 @@ func testLedgerVerify(t *testing.T, s accord.Store) {
 				return nil, fmt.Errorf("entry %d: LedgerEntries gave %d (more: %t)", i, j, ok)
 			}
 			return rec, nil
-		}, size, &txLedger{tx: tx})
+		}, size, ledger.Over(tx))
 		if err != nil {
 			t.Fatalf("ledger.Verify of the stored ledger: %v", err)
 		}
@@ -851,7 +804,7 @@ func testLedgerVerify(t *testing.T, s accord.Store) {
 
 		// Proofs from the stored hashes check against the in-memory roots.
 		for _, c := range []struct{ index, size int64 }{{0, 1}, {99, 100}, {500, 777}, {999, 1000}} {
-			proof, err := ledger.InclusionProof(&txLedger{tx: tx}, c.index, c.size)
+			proof, err := ledger.InclusionProof(ledger.Over(tx), c.index, c.size)
 			if err != nil {
 				t.Fatalf("InclusionProof(%d, %d): %v", c.index, c.size, err)
 			}
