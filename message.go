@@ -89,6 +89,12 @@ type OutboxItem struct {
 	DeliveredAt   time.Time `json:"delivered_at,omitzero"`
 }
 
+// DueMessage is an outbox item with the message it delivers.
+type DueMessage struct {
+	Item    *OutboxItem
+	Message *Message
+}
+
 // Sealer signs outgoing messages and receipts as this node's party. Package
 // federation implements it with the node's Ed25519 key.
 type Sealer interface {

@@ -112,6 +112,11 @@ type Tx interface {
 	// whose NextAttemptAt is not after now (a zero NextAttemptAt is always
 	// due), in the order they were enqueued.
 	DueOutbox(peer string, now time.Time, limit int) ([]*OutboxItem, error)
+	// DueMessages returns what DueOutbox returns, each item with its
+	// message, in one read, leaving out the messages of the requests in
+	// skipRequests (those with a message on its way) before the limit
+	// applies.
+	DueMessages(peer string, now time.Time, limit int, skipRequests []string) ([]DueMessage, error)
 	// PendingOutbox returns how many items wait for delivery to peer (any
 	// peer when ""), due or not.
 	PendingOutbox(peer string) (int, error)

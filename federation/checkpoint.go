@@ -88,16 +88,52 @@ func (h *handler) checkpoint(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, "application/json", resp)
 }
 
+// checkpointDue makes a checkpoint exchange with p due, unless one is due
+// already (it will offer this batch's entries too). Idle counts a due
+// exchange as a batch in flight, so that it returns only after the peer
+// witnessed what was delivered.
+func (w *worker) checkpointDue(client *http.Client, p *accord.Party) {
+	if w.ckptDue.CompareAndSwap(false, true) {
+		w.d.flightStarted(p.ID)
+		w.ckpt <- ckptJob{client, p} // never blocks: the last job was taken
+	}
+}
+
+// checkpoints runs the due checkpoint exchanges of one peer, one at a time,
+// beside the delivery loop, so that a batch's slot is free as soon as its
+// receipts are recorded. Under load, the batches that land during an
+// exchange share the next one.
+func (w *worker) checkpoints(ctx context.Context) {
+	defer close(w.ckptEnd)
+	for {
+		select {
+		case <-ctx.Done():
+			w.dropCheckpoint()
+			return
+		case j := <-w.ckpt:
+			w.ckptDue.Store(false)
+			w.exchangeCheckpoint(ctx, j.client, j.p)
+			w.d.flightDone(j.p.ID)
+		}
+	}
+}
+
+// dropCheckpoint forgets a due exchange when the worker stops.
+func (w *worker) dropCheckpoint() {
+	select {
+	case j := <-w.ckpt:
+		w.ckptDue.Store(false)
+		w.d.flightDone(j.p.ID)
+	default:
+	}
+}
+
 // exchangeCheckpoint offers this node's checkpoint to p, records the
 // cosignature it gets back, and learns the size p witnessed; a proof from
-// the wrong size is offered once more from the size p names. It runs after
-// a batch was delivered, at most one at a time per peer, and only logs its
-// failures: delivery does not depend on it.
+// the wrong size is offered once more from the size p names. It runs on the
+// peer's checkpoint goroutine and only logs its failures: delivery does not
+// depend on it.
 func (w *worker) exchangeCheckpoint(ctx context.Context, client *http.Client, p *accord.Party) {
-	if !w.exchanging.CompareAndSwap(false, true) {
-		return
-	}
-	defer w.exchanging.Store(false)
 	d := w.d
 	for try := 0; try < 2; try++ {
 		off, err := d.n.Offer(ctx, p.ID)

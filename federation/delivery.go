@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"math/rand/v2"
 	"net"
 	"net/http"
@@ -30,7 +31,7 @@ const (
 	DefaultIdleInterval   = time.Second
 	DefaultRequestTimeout = 30 * time.Second
 	DefaultPeerRefresh    = 10 * time.Second
-	DefaultInFlight       = 2
+	DefaultInFlight       = 4
 )
 
 // DelivererOptions configures NewDeliverer. Zero fields take their defaults.
@@ -337,13 +338,19 @@ func (d *Deliverer) backoff(attempts int) time.Duration {
 // owned by the loop goroutine: a batch goroutine touches only its flight
 // until it sends it on done.
 type worker struct {
-	exchanging atomic.Bool // a checkpoint exchange is under way
-
 	d      *Deliverer
 	peer   atomic.Pointer[accord.Party] // replaced by syncPeers when the card changes
 	wake   chan struct{}                // capacity 1: a pending wake-up
 	done   chan *flight                 // capacity InFlight: batches that landed
 	cancel context.CancelFunc
+
+	// A checkpoint exchange is due: set, and a job sent on ckpt (capacity
+	// 1), by the batch that makes it due; cleared by the checkpoint
+	// goroutine when it takes the job. Batches that land meanwhile share
+	// the exchange, which offers the ledger as it is when it starts.
+	ckptDue atomic.Bool
+	ckpt    chan ckptJob
+	ckptEnd chan struct{} // closed when the checkpoint goroutine has returned
 
 	// Owned by the loop goroutine.
 	client     *http.Client
@@ -369,8 +376,15 @@ type flight struct {
 	pause   bool        // the node could not record the outcome
 }
 
+// ckptJob is a due checkpoint exchange with peer p over client.
+type ckptJob struct {
+	client *http.Client
+	p      *accord.Party
+}
+
 func newWorker(d *Deliverer, p *accord.Party, cancel context.CancelFunc) *worker {
 	w := &worker{d: d, cancel: cancel, wake: make(chan struct{}, 1), done: make(chan *flight, d.opts.InFlight),
+		ckpt: make(chan ckptJob, 1), ckptEnd: make(chan struct{}),
 		ids: map[string]struct{}{}, reqs: map[string]int{}}
 	w.peer.Store(p)
 	return w
@@ -385,10 +399,13 @@ func (w *worker) poke() {
 
 func (w *worker) run(ctx context.Context) {
 	d := w.d
+	go w.checkpoints(ctx)
 	defer func() {
 		for w.flights > 0 { // stopping: wait for the batches in flight
 			w.land(<-w.done)
 		}
+		<-w.ckptEnd
+		w.dropCheckpoint() // made due by a batch that landed after it returned
 		w.closeClient()
 	}()
 	d.log.Info("federation delivery started", "peer", w.peer.Load().ID)
@@ -408,10 +425,11 @@ func (w *worker) run(ctx context.Context) {
 			continue
 		}
 		p := w.peer.Load()
-		// The messages in flight are still due and come first: read past
-		// them, plus a margin for those held back behind them.
-		limit := len(w.ids) + d.opts.Batch + d.opts.Batch/4
-		items, err := d.n.DueOutbox(ctx, p.ID, time.Now(), limit)
+		// The requests with a message in flight wait for it to land: leave
+		// their messages out, and read a margin for those held back behind
+		// an earlier message that is not due.
+		limit := d.opts.Batch + d.opts.Batch/4 + 1
+		items, err := d.n.DueOutbox(ctx, p.ID, time.Now(), limit, slices.Collect(maps.Keys(w.reqs)))
 		if err != nil {
 			if ctx.Err() == nil {
 				d.log.Warn("federation delivery: cannot read the outbox", "peer", p.ID, "reason", err.Error())
@@ -688,7 +706,7 @@ func (w *worker) deliver(ctx context.Context, f *flight) {
 				d.delivered.WithLabelValues(p.ID).Add(float64(len(receipts)))
 			}
 			// Each exchange publishes the ledger's checkpoint for the peer to witness.
-			w.exchangeCheckpoint(ctx, f.client, p)
+			w.checkpointDue(f.client, p)
 		}
 	}
 	if len(failures) > 0 {

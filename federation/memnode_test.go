@@ -99,13 +99,16 @@ func (n *memNode) Receive(_ context.Context, peer string, msgs []*accord.Message
 	return out
 }
 
-func (n *memNode) DueOutbox(_ context.Context, peer string, now time.Time, limit int) ([]Pending, error) {
+func (n *memNode) DueOutbox(_ context.Context, peer string, now time.Time, limit int, skip []string) ([]Pending, error) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	var out []Pending
 	for _, e := range n.outbox {
 		if len(out) == limit {
 			break
+		}
+		if slices.Contains(skip, e.item.RequestID) {
+			continue
 		}
 		if e.item.Peer == peer && e.item.DeliveredAt.IsZero() && !e.item.NextAttemptAt.After(now) {
 			it := e.item

@@ -31,8 +31,11 @@ type Node interface {
 
 	// DueOutbox returns up to limit messages waiting for delivery to peer
 	// whose next attempt is due at now (wall-clock time), in enqueue order,
-	// each with its outbox item (Attempts tells how many failed so far).
-	DueOutbox(ctx context.Context, peer string, now time.Time, limit int) ([]Pending, error)
+	// each with its outbox item (Attempts tells how many failed so far),
+	// leaving out the messages of the requests in skipRequests (those with
+	// a message in flight, whose later messages must wait anyway) before
+	// the limit applies.
+	DueOutbox(ctx context.Context, peer string, now time.Time, limit int, skipRequests []string) ([]Pending, error)
 	// Delivered records receipts verified to be signed by peer for messages
 	// this node sent, in one transaction, and marks those outbox items
 	// delivered. For a receipt of a request message it also records the

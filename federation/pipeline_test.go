@@ -547,9 +547,9 @@ type stallNode struct {
 	before func(call int)
 }
 
-func (n *stallNode) DueOutbox(ctx context.Context, peer string, now time.Time, limit int) ([]Pending, error) {
+func (n *stallNode) DueOutbox(ctx context.Context, peer string, now time.Time, limit int, skip []string) ([]Pending, error) {
 	n.before(int(n.calls.Add(1)))
-	return n.memNode.DueOutbox(ctx, peer, now, limit)
+	return n.memNode.DueOutbox(ctx, peer, now, limit, skip)
 }
 
 // TestDelivererHoldsRequestWhileItsBatchLands covers the moment a batch

@@ -424,21 +424,14 @@ func decodeStrict(raw json.RawMessage, v any) error {
 }
 
 // DueOutbox implements federation.Node.
-func (s *Service) DueOutbox(ctx context.Context, peer string, now time.Time, limit int) ([]federation.Pending, error) {
+func (s *Service) DueOutbox(ctx context.Context, peer string, now time.Time, limit int, skip []string) ([]federation.Pending, error) {
 	var out []federation.Pending
 	err := s.store.View(ctx, func(tx accord.Tx) error {
-		items, err := tx.DueOutbox(peer, now, limit)
-		if err != nil {
-			return err
+		due, err := tx.DueMessages(peer, now, limit, skip)
+		for _, d := range due {
+			out = append(out, federation.Pending{Item: d.Item, Message: d.Message})
 		}
-		for _, it := range items {
-			m, err := tx.Message(it.MessageID)
-			if err != nil {
-				return err
-			}
-			out = append(out, federation.Pending{Item: it, Message: m})
-		}
-		return nil
+		return err
 	})
 	return out, err
 }
@@ -456,10 +449,14 @@ func (s *Service) Delivered(ctx context.Context, peer string, receipts []*accord
 			if m.Digest != rc.Digest || m.Recipient != peer || rc.Receiver != peer {
 				return accord.Errorf(accord.EINVALID, "receipt for message %s does not match it", rc.MessageID)
 			}
-			if _, err := tx.Receipt(rc.MessageID); err == nil {
-				continue // recorded by an earlier attempt
-			} else if accord.ErrorCode(err) != accord.ENOTFOUND {
+			// The receipt and the delivery are recorded together: an item
+			// delivered already had its receipt recorded by an earlier attempt.
+			it, err := tx.OutboxItem(rc.MessageID)
+			if err != nil {
 				return err
+			}
+			if !it.DeliveredAt.IsZero() {
+				continue
 			}
 			if err := tx.AddReceipt(rc); err != nil {
 				return err
@@ -469,10 +466,6 @@ func (s *Service) Delivered(ctx context.Context, peer string, receipts []*accord
 				return err
 			}
 			records = append(records, rec)
-			it, err := tx.OutboxItem(rc.MessageID)
-			if err != nil {
-				return err
-			}
 			it.DeliveredAt, it.LastError = now, ""
 			if err := tx.UpdateOutbox(it); err != nil {
 				return err

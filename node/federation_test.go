@@ -88,7 +88,7 @@ func (n *peerNode) trust(t *testing.T, ctx context.Context, other *peerNode) {
 // deliverer does over the wire, and returns how many it carried.
 func pipe(t *testing.T, ctx context.Context, a, b *peerNode) int {
 	t.Helper()
-	due, err := a.svc.DueOutbox(ctx, b.id, time.Now().Add(time.Hour), 100)
+	due, err := a.svc.DueOutbox(ctx, b.id, time.Now().Add(time.Hour), 100, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

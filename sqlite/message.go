@@ -33,6 +33,12 @@ const (
 	sqlDueOutbox = `SELECT ` + outboxCols + ` FROM outbox
 		WHERE peer = ? AND delivered_at IS NULL AND (next_attempt_at IS NULL OR next_attempt_at <= ?)
 		ORDER BY pos LIMIT ?`
+	sqlDueMessages = `SELECT o.message_id, o.peer, o.request_id, o.seq, o.attempts, o.next_attempt_at, o.last_error, o.created_at, o.delivered_at,
+		m.id, m.kind, m.sender, m.recipient, m.request_id, m.seq, m.created_at, m.body, m.jws, m.digest, m.received_at
+		FROM outbox o JOIN messages m ON m.id = o.message_id
+		WHERE o.peer = ? AND o.delivered_at IS NULL AND (o.next_attempt_at IS NULL OR o.next_attempt_at <= ?)
+		AND o.request_id NOT IN (SELECT value FROM json_each(?))
+		ORDER BY o.pos LIMIT ?`
 	sqlOutboxItem      = `SELECT ` + outboxCols + ` FROM outbox WHERE message_id = ?`
 	sqlPendingOutbox   = `SELECT count(*) FROM outbox WHERE delivered_at IS NULL`
 	sqlPendingOutboxTo = `SELECT count(*) FROM outbox WHERE peer = ? AND delivered_at IS NULL`
@@ -44,15 +50,26 @@ const (
 func scanMessage(row scanner) (*accord.Message, error) {
 	var m accord.Message
 	var body string
-	err := row.Scan(&m.ID, &m.Kind, &m.Sender, &m.Recipient, &m.RequestID, &m.Seq, timeDest{&m.CreatedAt},
-		&body, blobDest{&m.JWS}, &m.Digest, timeDest{&m.ReceivedAt})
-	if err != nil {
+	if err := row.Scan(messageDests(&m, &body)...); err != nil {
 		return nil, err
 	}
-	if body != "" {
-		m.Body = json.RawMessage(body)
-	}
+	m.Body = messageBody(body)
 	return &m, nil
+}
+
+// messageDests returns the scan destinations of messageCols, the body
+// going to *body (see messageBody).
+func messageDests(m *accord.Message, body *string) []any {
+	return []any{&m.ID, &m.Kind, &m.Sender, &m.Recipient, &m.RequestID, &m.Seq, timeDest{&m.CreatedAt},
+		body, blobDest{&m.JWS}, &m.Digest, timeDest{&m.ReceivedAt}}
+}
+
+// messageBody is the Body of a stored body: nil for an empty one.
+func messageBody(body string) json.RawMessage {
+	if body == "" {
+		return nil
+	}
+	return json.RawMessage(body)
 }
 
 // AddMessage stores m, sent (zero ReceivedAt) or received, keeping Body and
@@ -186,12 +203,16 @@ func (t *tx) CountReceipts(receiver string) (int, error) {
 
 func scanOutboxItem(row scanner) (*accord.OutboxItem, error) {
 	var o accord.OutboxItem
-	err := row.Scan(&o.MessageID, &o.Peer, &o.RequestID, &o.Seq, &o.Attempts, timeDest{&o.NextAttemptAt},
-		&o.LastError, timeDest{&o.CreatedAt}, timeDest{&o.DeliveredAt})
-	if err != nil {
+	if err := row.Scan(outboxDests(&o)...); err != nil {
 		return nil, err
 	}
 	return &o, nil
+}
+
+// outboxDests returns the scan destinations of outboxCols.
+func outboxDests(o *accord.OutboxItem) []any {
+	return []any{&o.MessageID, &o.Peer, &o.RequestID, &o.Seq, &o.Attempts, timeDest{&o.NextAttemptAt},
+		&o.LastError, timeDest{&o.CreatedAt}, timeDest{&o.DeliveredAt}}
 }
 
 // Enqueue adds o to the outbox, after every item enqueued before. A zero
@@ -238,6 +259,42 @@ func (t *tx) DueOutbox(peer string, now time.Time, limit int) ([]*accord.OutboxI
 		out = append(out, o)
 	}
 	return out, translate(rows.Err(), "list the outbox due to %s", peer)
+}
+
+// DueMessages returns the items DueOutbox returns, each with its message,
+// in one query, leaving out those of the requests in skip.
+func (t *tx) DueMessages(peer string, now time.Time, limit int, skip []string) ([]accord.DueMessage, error) {
+	if limit < 0 {
+		return nil, accord.FieldError("limit", "%d is negative", limit)
+	}
+	sqlLimit := limit
+	if limit == 0 {
+		sqlLimit = -1
+	}
+	if skip == nil {
+		skip = []string{}
+	}
+	skipJSON, err := json.Marshal(skip)
+	if err != nil {
+		return nil, accord.Internal(err, "encode the messages to skip")
+	}
+	rows, err := t.stmt(sDueMessages).QueryContext(t.ctx, peer, timeArg(now), string(skipJSON), sqlLimit)
+	if err != nil {
+		return nil, translate(err, "list the messages due to %s", peer)
+	}
+	defer rows.Close()
+	out := []accord.DueMessage{}
+	for rows.Next() {
+		var o accord.OutboxItem
+		var m accord.Message
+		var body string
+		if err := rows.Scan(append(outboxDests(&o), messageDests(&m, &body)...)...); err != nil {
+			return nil, translate(err, "list the messages due to %s", peer)
+		}
+		m.Body = messageBody(body)
+		out = append(out, accord.DueMessage{Item: &o, Message: &m})
+	}
+	return out, translate(rows.Err(), "list the messages due to %s", peer)
 }
 
 // OutboxItem returns the outbox item of the message with the given id,

@@ -3,6 +3,7 @@ package sqlite
 import (
 	"database/sql"
 	"errors"
+	"fmt"
 	"strings"
 	"time"
 
@@ -20,13 +21,16 @@ const (
 	sqlRequestSeq    = `SELECT seq FROM requests WHERE id = ?`
 	sqlCreateRequest = `INSERT INTO requests (` + requestCols + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,
 		?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
-	sqlUpdateRequest = `UPDATE requests SET case_id = ?, from_party = ?, to_party = ?, type = ?, priority = ?,
-		subject = ?, body = ?, legal_basis = ?, external_ref = ?, status = ?,
-		sent_at = ?, received_at = ?, acknowledge_by = ?, answer_by = ?, agreement_digest = ?,
+	// An update sets only what a request's lifecycle changes. The fields
+	// fixed at creation are compared instead of set: SQLite rewrites every
+	// index holding a column that is SET, changed or not, and four of the
+	// table's six indexes hold only fixed fields.
+	sqlUpdateRequest = `UPDATE requests SET status = ?, received_at = ?, acknowledge_by = ?, answer_by = ?, agreement_digest = ?,
 		acknowledged_at = ?, accepted_at = ?, declined_at = ?, decline_ground = ?, decline_text = ?,
 		first_answered_at = ?, answered_at = ?, rated_at = ?, rating = ?, rating_comment = ?,
-		closed_at = ?, withdrawn_at = ?, preserve_until = ?, created_by = ?, created_at = ?, updated_at = ?, seq = ?
-		WHERE id = ? AND seq = ?`
+		closed_at = ?, withdrawn_at = ?, preserve_until = ?, updated_at = ?, seq = ?
+		WHERE id = ? AND seq = ? AND case_id IS ? AND from_party = ? AND to_party = ? AND type = ? AND priority = ?
+		AND subject = ? AND body = ? AND legal_basis = ? AND external_ref = ? AND sent_at = ? AND created_by = ? AND created_at IS ?`
 
 	eventCols   = `request_id, seq, action, from_status, to_status, party, at, recorded_at, actor, note`
 	sqlEvents   = `SELECT ` + eventCols + ` FROM request_events WHERE request_id = ? ORDER BY seq`
@@ -102,19 +106,26 @@ func (t *tx) explainRefs(r *accord.Request, err error) error {
 	return err
 }
 
-// UpdateRequest replaces every field of the stored request with r's id,
-// provided the stored Seq is r.Seq-1 (each update records one new event).
-// ENOTFOUND if there is no such request; ECONFLICT if its Seq is not r.Seq-1
-// (someone else moved it first: re-read and retry); EINVALID as for
-// CreateRequest.
+// UpdateRequest stores the lifecycle fields of r (status, times, deadlines,
+// agreement digest, decline, rating, Seq), provided the stored Seq is
+// r.Seq-1 (each update records one new event). The fields fixed when the
+// request was created — case, parties, type, priority, subject, body, legal
+// basis, external reference, SentAt, CreatedBy, CreatedAt — must be
+// unchanged. ENOTFOUND if there is no such request; ECONFLICT if its Seq is
+// not r.Seq-1 (someone else moved it first: re-read and retry); EINVALID if
+// a fixed field differs or a lifecycle field breaks the schema.
 func (t *tx) UpdateRequest(r *accord.Request) error {
 	if err := t.writable("update request " + r.ID); err != nil {
 		return err
 	}
-	res, err := t.exec(sUpdateRequest, append(requestArgs(r), r.ID, r.Seq-1)...)
+	res, err := t.exec(sUpdateRequest, string(r.Status), timeArg(r.ReceivedAt), timeArg(r.AcknowledgeBy), timeArg(r.AnswerBy), r.AgreementDigest,
+		timeArg(r.AcknowledgedAt), timeArg(r.AcceptedAt), timeArg(r.DeclinedAt), r.DeclineGround, r.DeclineText,
+		timeArg(r.FirstAnsweredAt), timeArg(r.AnsweredAt), timeArg(r.RatedAt), r.Rating, r.RatingComment,
+		timeArg(r.ClosedAt), timeArg(r.WithdrawnAt), timeArg(r.PreserveUntil), timeArg(r.UpdatedAt), r.Seq,
+		r.ID, r.Seq-1, textArg(r.CaseID), r.From, r.To, string(r.Type), string(r.Priority),
+		r.Subject, r.Body, r.LegalBasis, r.ExternalRef, timeArg(r.SentAt), r.CreatedBy, timeArg(r.CreatedAt))
 	if err != nil {
-		err = translate(err, "update request %s", r.ID)
-		return t.explainRefs(r, err)
+		return translate(err, "update request %s", r.ID)
 	}
 	n, err := res.RowsAffected()
 	if err != nil {
@@ -123,15 +134,33 @@ func (t *tx) UpdateRequest(r *accord.Request) error {
 	if n == 1 {
 		return nil
 	}
-	var seq int
-	err = t.stmt(sRequestSeq).QueryRowContext(t.ctx, r.ID).Scan(&seq)
-	switch {
-	case errors.Is(err, sql.ErrNoRows):
-		return accord.Errorf(accord.ENOTFOUND, "request %s not found", r.ID)
-	case err != nil:
-		return translate(err, "update request %s", r.ID)
+	stored, err := t.Request(r.ID)
+	if err != nil {
+		return err // ENOTFOUND, or a failure
 	}
-	return accord.Errorf(accord.ECONFLICT, "request %s was changed meanwhile (it has %d events, the update expected %d): re-read it and retry", r.ID, seq, r.Seq-1)
+	if stored.Seq != r.Seq-1 {
+		return accord.Errorf(accord.ECONFLICT, "request %s was changed meanwhile (it has %d events, the update expected %d): re-read it and retry", r.ID, stored.Seq, r.Seq-1)
+	}
+	for _, f := range []struct {
+		field        string
+		stored, want any
+	}{
+		{"case_id", stored.CaseID, r.CaseID}, {"from", stored.From, r.From}, {"to", stored.To, r.To},
+		{"type", stored.Type, r.Type}, {"priority", stored.Priority, r.Priority}, {"subject", stored.Subject, r.Subject},
+		{"body", stored.Body, r.Body}, {"legal_basis", stored.LegalBasis, r.LegalBasis}, {"external_ref", stored.ExternalRef, r.ExternalRef},
+		{"sent_at", stored.SentAt, r.SentAt.Truncate(time.Microsecond)}, {"created_by", stored.CreatedBy, r.CreatedBy},
+		{"created_at", stored.CreatedAt, r.CreatedAt.Truncate(time.Microsecond)},
+	} {
+		same := f.stored == f.want
+		if st, ok := f.stored.(time.Time); ok {
+			same = st.Equal(f.want.(time.Time))
+		}
+		if !same {
+			return &accord.Error{Code: accord.EINVALID, Field: f.field,
+				Message: fmt.Sprintf("request %s: %s is fixed when the request is created and cannot be updated", r.ID, f.field)}
+		}
+	}
+	return accord.Errorf(accord.EINTERNAL, "update request %s: no row changed, yet its seq and fixed fields match", r.ID)
 }
 
 // Request returns the request with the given id; ENOTFOUND if there is none.

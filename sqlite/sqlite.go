@@ -159,7 +159,11 @@ func (d *DB) Update(ctx context.Context, fn func(accord.Tx) error) error {
 	if err != nil {
 		return translate(err, "begin write transaction")
 	}
-	return run(sqlTx, &tx{ctx: ctx, tx: sqlTx, prepared: d.wstmts}, fn, "commit")
+	// The statements run without ctx's cancellation: the driver would
+	// start a goroutine per statement to watch it. A write transaction is
+	// short, and database/sql still rolls it back if ctx ends, after which
+	// its statements fail.
+	return run(sqlTx, &tx{ctx: context.WithoutCancel(ctx), tx: sqlTx, prepared: d.wstmts}, fn, "commit")
 }
 
 // View runs fn in one read-only transaction on the reader pool: fn sees one

@@ -75,8 +75,8 @@ func TestMigrations(t *testing.T) {
 	}
 	rows := rawQuery(t, path, `SELECT count(*) FROM goose_db_version`)
 	version := rawQuery(t, path, `SELECT max(version_id) FROM goose_db_version`)
-	if version != "5" {
-		t.Errorf("schema version after Open = %s, want 5", version)
+	if version != "6" {
+		t.Errorf("schema version after Open = %s, want 6", version)
 	}
 
 	// Re-opening applies nothing and keeps the data.
@@ -195,7 +195,7 @@ func TestNewerSchemaRefused(t *testing.T) {
 	if accord.ErrorCode(err) != accord.EINVALID {
 		t.Fatalf("Open of a newer database = %v (code %q), want code %q", err, accord.ErrorCode(err), accord.EINVALID)
 	}
-	want := "database schema version 99 is newer than this accord (5): upgrade accord"
+	want := "database schema version 99 is newer than this accord (6): upgrade accord"
 	if msg := accord.ErrorMessage(err); msg != want {
 		t.Errorf("Open of a newer database: message %q, want %q", msg, want)
 	}

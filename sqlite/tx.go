@@ -39,6 +39,7 @@ const (
 	sCountReceipts
 	sCountReceiptsBy
 	sDueOutbox
+	sDueMessages
 	sOutboxItem
 	sPendingOutbox
 	sPendingOutboxTo
@@ -97,6 +98,7 @@ func statements() [nStmts]string {
 		sCountReceipts:    sqlCountReceipts,
 		sCountReceiptsBy:  sqlCountReceiptsBy,
 		sDueOutbox:        sqlDueOutbox,
+		sDueMessages:      sqlDueMessages,
 		sOutboxItem:       sqlOutboxItem,
 		sPendingOutbox:    sqlPendingOutbox,
 		sPendingOutboxTo:  sqlPendingOutboxTo,

@@ -38,6 +38,7 @@ func federationTests() []test {
 		{"DueOutboxOrder", testDueOutboxOrder},
 		{"DueOutboxNow", testDueOutboxNow},
 		{"DueOutboxLimit", testDueOutboxLimit},
+		{"DueMessagesSkip", testDueMessagesSkip},
 		{"UpdateOutbox", testUpdateOutbox},
 		{"UpdateOutboxMissing", testUpdateOutboxMissing},
 		{"PendingOutbox", testPendingOutbox},
@@ -160,6 +161,27 @@ func dueOutbox(t *testing.T, s accord.Store, peer string, now time.Time, limit i
 	if got == nil {
 		t.Errorf("DueOutbox(%s, %s, %d) = nil, want a non-nil slice", peer, now.Format(time.RFC3339Nano), limit)
 	}
+	// DueMessages must return the same items, each with its message.
+	var want []accord.DueMessage
+	var gotMsgs []accord.DueMessage
+	view(t, s, func(tx accord.Tx) (err error) {
+		if gotMsgs, err = tx.DueMessages(peer, now, limit, nil); err != nil {
+			return err
+		}
+		want = []accord.DueMessage{}
+		for _, o := range got {
+			m, err := tx.Message(o.MessageID)
+			if err != nil {
+				return err
+			}
+			want = append(want, accord.DueMessage{Item: o, Message: m})
+		}
+		return nil
+	})
+	if gotMsgs == nil {
+		t.Errorf("DueMessages(%s, %s, %d) = nil, want a non-nil slice", peer, now.Format(time.RFC3339Nano), limit)
+	}
+	checkDiff(t, "DueMessages", want, gotMsgs)
 	return got
 }
 
@@ -719,6 +741,56 @@ func testDueOutboxNow(t *testing.T, s accord.Store) {
 	}
 }
 
+func testDueMessagesSkip(t *testing.T, s accord.Store) {
+	// Six messages, of three requests in turn (a message's request need not
+	// be stored).
+	reqs := []string{request1, "us-cert-R0002", "us-cert-R0003"}
+	var msgs []*accord.Message
+	for i := range 6 {
+		msgs = append(msgs, newMessage(messageID(self, 100-i), accord.KindNotification, self, peer, reqs[i%3], i/3+1))
+	}
+	addMessages(t, s, msgs...)
+	for _, m := range msgs {
+		enqueue(t, s, newOutboxItem(m, at(0)))
+	}
+	now := at(time.Hour)
+	tests := []struct {
+		limit int
+		skip  []string
+		want  []*accord.Message
+	}{
+		{0, nil, msgs},
+		{0, []string{}, msgs},
+		{0, []string{request1}, []*accord.Message{msgs[1], msgs[2], msgs[4], msgs[5]}},
+		{2, []string{request1}, []*accord.Message{msgs[1], msgs[2]}}, // the limit counts what is left
+		{0, []string{request1, "us-cert-R0003"}, []*accord.Message{msgs[1], msgs[4]}},
+		{0, []string{"us-cert-R0009"}, msgs},
+		{0, reqs, nil},
+	}
+	for _, tc := range tests {
+		var got []accord.DueMessage
+		view(t, s, func(tx accord.Tx) (err error) {
+			got, err = tx.DueMessages(peer, now, tc.limit, tc.skip)
+			return err
+		})
+		call := fmt.Sprintf("DueMessages(limit %d, skipping %q)", tc.limit, tc.skip)
+		if got == nil {
+			t.Errorf("%s = nil, want a non-nil slice", call)
+		}
+		var gotIDs, wantIDs []string
+		for _, d := range got {
+			gotIDs = append(gotIDs, d.Item.MessageID)
+			if d.Message == nil || d.Message.ID != d.Item.MessageID {
+				t.Errorf("%s: item %s comes with message %+v", call, d.Item.MessageID, d.Message)
+			}
+		}
+		for _, m := range tc.want {
+			wantIDs = append(wantIDs, m.ID)
+		}
+		checkDiff(t, call, wantIDs, gotIDs)
+	}
+}
+
 func testDueOutboxLimit(t *testing.T, s accord.Store) {
 	m := outboxFixture(t, s, 6)
 	// Items that are not due do not count towards the limit.
@@ -749,6 +821,8 @@ func testDueOutboxLimit(t *testing.T, s accord.Store) {
 	}
 	err := tryView(s, func(tx accord.Tx) error { _, err := tx.DueOutbox(peer, now, -1); return err })
 	checkCode(t, "DueOutbox with limit -1", err, accord.EINVALID)
+	err = tryView(s, func(tx accord.Tx) error { _, err := tx.DueMessages(peer, now, -1, nil); return err })
+	checkCode(t, "DueMessages with limit -1", err, accord.EINVALID)
 }
 
 func testUpdateOutbox(t *testing.T, s accord.Store) {

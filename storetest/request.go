@@ -18,6 +18,7 @@ func requestTests() []test {
 		{"Invalid", testRequestInvalid},
 		{"NotFound", testRequestNotFound},
 		{"Update", testRequestUpdate},
+		{"UpdateFixed", testRequestUpdateFixed},
 		{"UpdateStale", testRequestUpdateStale},
 		{"UpdateMissing", testRequestUpdateMissing},
 		{"Filter", testRequestFilter},
@@ -149,23 +150,58 @@ func testRequestNotFound(t *testing.T, s accord.Store) {
 
 func testRequestUpdate(t *testing.T, s accord.Store) {
 	r := seedRequest(t, s)
-	// Every field but the id changes.
-	r2 := newRequest(r.ID, case2, peer, local, elsewhere(at(10*time.Hour)))
-	r2.Type, r2.Priority, r2.Status = accord.TypeMitigation, accord.PriorityEmergency, accord.StatusWithdrawn
-	r2.Subject, r2.Body, r2.LegalBasis, r2.ExternalRef = "new subject", "new body", "new basis", "new ref"
+	// Every lifecycle field changes; the fields fixed at creation stay.
+	r2 := *r
+	h := func(n int) time.Time { return elsewhere(at(time.Duration(n)*time.Hour + 3*time.Microsecond)) }
+	r2.Status, r2.Seq = accord.StatusWithdrawn, r.Seq+1
+	r2.ReceivedAt, r2.AcknowledgeBy, r2.AnswerBy = h(11), h(12), h(13)
 	r2.AgreementDigest, r2.DeclineGround, r2.DeclineText = "sha256:00", "other", "other text"
-	r2.Rating, r2.RatingComment, r2.CreatedBy = 2, "poor", "erin"
-	r2.Seq = r.Seq + 1
-	update(t, s, func(tx accord.Tx) error { return tx.UpdateRequest(r2) })
+	r2.AcknowledgedAt, r2.AcceptedAt, r2.DeclinedAt = h(14), h(15), h(16)
+	r2.FirstAnsweredAt, r2.AnsweredAt, r2.RatedAt = h(17), h(18), h(19)
+	r2.Rating, r2.RatingComment = 2, "poor"
+	r2.ClosedAt, r2.WithdrawnAt, r2.PreserveUntil, r2.UpdatedAt = h(20), h(21), h(22), h(23)
+	update(t, s, func(tx accord.Tx) error { return tx.UpdateRequest(&r2) })
 	got := getRequest(t, s, r.ID)
-	checkDiff(t, "Request after UpdateRequest", r2, got)
+	checkDiff(t, "Request after UpdateRequest", &r2, got)
 	checkUTC(t, "Request after UpdateRequest", got)
 
 	// And back to zero values.
-	r3 := &accord.Request{ID: r.ID, From: self, To: peer, Type: accord.TypeNotification,
-		Priority: accord.PriorityLow, Status: accord.StatusSent, SentAt: at(0), Seq: r2.Seq + 1}
+	r3 := &accord.Request{ID: r.ID, CaseID: r.CaseID, From: r.From, To: r.To, Type: r.Type, Priority: r.Priority,
+		Subject: r.Subject, Body: r.Body, LegalBasis: r.LegalBasis, ExternalRef: r.ExternalRef,
+		Status: accord.StatusSent, SentAt: r.SentAt, CreatedBy: r.CreatedBy, CreatedAt: r.CreatedAt, Seq: r2.Seq + 1}
 	update(t, s, func(tx accord.Tx) error { return tx.UpdateRequest(r3) })
 	checkDiff(t, "Request after UpdateRequest to zero fields", r3, getRequest(t, s, r.ID))
+}
+
+func testRequestUpdateFixed(t *testing.T, s accord.Store) {
+	r := seedRequest(t, s)
+	tests := []struct {
+		field  string
+		change func(r *accord.Request)
+	}{
+		{"case_id", func(r *accord.Request) { r.CaseID = case2 }},
+		{"case_id", func(r *accord.Request) { r.CaseID = "" }},
+		{"from", func(r *accord.Request) { r.From = peer }},
+		{"to", func(r *accord.Request) { r.To = local }},
+		{"type", func(r *accord.Request) { r.Type = accord.TypeMitigation }},
+		{"priority", func(r *accord.Request) { r.Priority = accord.PriorityEmergency }},
+		{"subject", func(r *accord.Request) { r.Subject = "new subject" }},
+		{"body", func(r *accord.Request) { r.Body = "new body" }},
+		{"legal_basis", func(r *accord.Request) { r.LegalBasis = "new basis" }},
+		{"external_ref", func(r *accord.Request) { r.ExternalRef = "new ref" }},
+		{"sent_at", func(r *accord.Request) { r.SentAt = r.SentAt.Add(time.Microsecond) }},
+		{"created_by", func(r *accord.Request) { r.CreatedBy = "erin" }},
+		{"created_at", func(r *accord.Request) { r.CreatedAt = r.CreatedAt.Add(time.Second) }},
+	}
+	for _, tc := range tests {
+		r2 := *r
+		r2.Status, r2.Seq = accord.StatusClosed, r.Seq+1
+		tc.change(&r2)
+		err := tryUpdate(s, func(tx accord.Tx) error { return tx.UpdateRequest(&r2) })
+		checkCode(t, "UpdateRequest changing "+tc.field, err, accord.EINVALID)
+		checkField(t, "UpdateRequest changing "+tc.field, err, tc.field)
+	}
+	checkDiff(t, "Request after refused updates", r, getRequest(t, s, r.ID))
 }
 
 func testRequestUpdateStale(t *testing.T, s accord.Store) {

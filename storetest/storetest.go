@@ -268,3 +268,12 @@ func checkEmpty[T any](t *testing.T, call string, list []T) {
 		t.Errorf("%s = %#v, want an empty non-nil slice", call, list)
 	}
 }
+
+// checkField reports an error unless err is an *accord.Error naming field.
+func checkField(t *testing.T, call string, err error, field string) {
+	t.Helper()
+	var e *accord.Error
+	if !errors.As(err, &e) || e.Field != field {
+		t.Errorf("%s: error %v, want one naming the field %q", call, err, field)
+	}
+}

@@ -193,7 +193,7 @@ func TestRecipientDownThenBack(t *testing.T) {
 	// Let the sender fail against the closed port before the recipient comes up.
 	deadline := time.Now().Add(30 * time.Second)
 	for {
-		due, err := ue.svc.DueOutbox(ctx, "cncert", time.Now().Add(time.Hour), 1)
+		due, err := ue.svc.DueOutbox(ctx, "cncert", time.Now().Add(time.Hour), 1, nil)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -9,8 +9,11 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
+	"runtime/pprof"
 	"slices"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -76,6 +79,14 @@ func BenchmarkFederationDelivery(b *testing.B) {
 	}
 	wg.Wait()
 	b.ResetTimer()
+	if f := os.Getenv("ACCORD_DRAIN_PROFILE"); f != "" {
+		out, err := os.Create(f)
+		if err != nil {
+			b.Fatal(err)
+		}
+		pprof.StartCPUProfile(out)
+	}
+	cpu0 := cpuTime()
 	start := time.Now()
 	ur, err := us.start(ctx, ue)
 	if err != nil {
@@ -88,6 +99,8 @@ func BenchmarkFederationDelivery(b *testing.B) {
 		b.Fatal(err)
 	}
 	elapsed := time.Since(start)
+	cores := (cpuTime() - cpu0).Seconds() / elapsed.Seconds()
+	pprof.StopCPUProfile()
 	b.StopTimer()
 
 	// Latency, unloaded: one request at a time, from the call that records
@@ -109,11 +122,21 @@ func BenchmarkFederationDelivery(b *testing.B) {
 	perSec := float64(b.N) / elapsed.Seconds()
 	b.ReportMetric(perSec, "delivered/s")
 	b.ReportMetric(rtPerSec, "mtls-rt/s")
+	b.ReportMetric(cores, "drain-cores")
 	b.ReportMetric(perSec/rtPerSec, "ratio")
 	b.ReportMetric(ms(percentile(lat, 50)), "p50-ms")
 	b.ReportMetric(ms(percentile(lat, 99)), "p99-ms")
 	b.ReportMetric(ms(rtP50), "mtls-p50-ms")
 	b.ReportMetric(ms(rtP99), "mtls-p99-ms")
+}
+
+// cpuTime is the user and system CPU time this process has used.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
