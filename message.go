@@ -106,16 +106,48 @@ type Sealer interface {
 
 // Evidence is an item of electronic evidence attached to a case: a file
 // kept content-addressed (SHA-256) in the node's blob store, with its chain
-// of custody.
+// of custody. An item received from a peer with an answer belongs to the
+// request it answers, and to that request's case when it has one.
 type Evidence struct {
 	ID          string    `json:"id"`
-	CaseID      string    `json:"case_id"`
+	CaseID      string    `json:"case_id,omitempty"`
+	RequestID   string    `json:"request_id,omitempty"`
 	Digest      string    `json:"digest"`
 	Size        int64     `json:"size"`
 	Name        string    `json:"name"`
 	Description string    `json:"description,omitempty"`
 	CreatedBy   string    `json:"created_by"`
 	CreatedAt   time.Time `json:"created_at"`
+}
+
+// Directions of an evidence transfer.
+const (
+	TransferOut = "out" // attached by this node to an answer it sent
+	TransferIn  = "in"  // attached by a peer to an answer this node received
+)
+
+// EvidenceTransfer is one item of evidence attached to an answer message.
+// On the answering node (TransferOut) it entitles the peer to fetch the
+// file; on the receiving node (TransferIn) it is queued until the file has
+// been fetched, found to match Digest, and recorded as evidence.
+type EvidenceTransfer struct {
+	MessageID   string `json:"message_id"`
+	Index       int    `json:"index"` // position in the message's evidence list
+	Direction   string `json:"direction"`
+	Peer        string `json:"peer"`
+	RequestID   string `json:"request_id"`
+	SourceID    string `json:"source_id"` // the item's id on the answering node
+	Digest      string `json:"digest"`
+	Size        int64  `json:"size"`
+	Name        string `json:"name"`
+	Description string `json:"description,omitempty"`
+	// EvidenceID is the local item: the one sent (out), or the one
+	// recorded once received (in; empty until then).
+	EvidenceID    string    `json:"evidence_id,omitempty"`
+	Attempts      int       `json:"attempts"`
+	NextAttemptAt time.Time `json:"next_attempt_at,omitzero"`
+	LastError     string    `json:"last_error,omitempty"`
+	DoneAt        time.Time `json:"done_at,omitzero"`
 }
 
 // Custody events, in the order evidence usually goes through them.

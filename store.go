@@ -167,6 +167,24 @@ type Tx interface {
 	AddCustodyEvent(e *CustodyEvent) error
 	// CustodyEvents returns an item's chain in Seq order.
 	CustodyEvents(evidenceID string) ([]*CustodyEvent, error)
+	// EvidenceOfRequest returns the items that belong to a request.
+	EvidenceOfRequest(requestID string) ([]*Evidence, error)
+
+	// AddTransfer records an evidence transfer. ECONFLICT if (MessageID,
+	// Index) exists; EINVALID if a field breaks the schema.
+	AddTransfer(t *EvidenceTransfer) error
+	// UpdateTransfer stores EvidenceID, Attempts, NextAttemptAt, LastError
+	// and DoneAt of the transfer (MessageID, Index). ENOTFOUND if absent.
+	UpdateTransfer(t *EvidenceTransfer) error
+	// Transfers returns the transfers of a message, by Index.
+	Transfers(messageID string) ([]*EvidenceTransfer, error)
+	// PendingTransfers returns up to limit (0: no limit) incoming transfers
+	// from peer not done and due at now (a zero NextAttemptAt is due), in
+	// the order they were added.
+	PendingTransfers(peer string, now time.Time, limit int) ([]*EvidenceTransfer, error)
+	// Shared reports whether a file with this digest was attached to an
+	// answer sent to peer (TransferOut): only then may peer fetch it.
+	Shared(peer, digest string) (bool, error)
 
 	// AddLedgerAlarm stores a checkpoint a peer presented that did not extend
 	// the last one witnessed. EINVALID for empty fields.

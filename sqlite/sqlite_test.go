@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/accord-cyber/accord"
 	"github.com/accord-cyber/accord/storetest"
@@ -70,13 +71,13 @@ func TestMigrations(t *testing.T) {
 		t.Fatalf("Close: %v", err)
 	}
 	tables := rawQuery(t, path, `SELECT group_concat(name, ' ') FROM (SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name)`)
-	if want := "answers cases checkpoints counters custody_events evidence goose_db_version ledger_alarms ledger_entries ledger_hashes messages outbox parties receipts request_events requests users"; tables != want {
+	if want := "answers cases checkpoints counters custody_events evidence evidence_transfers goose_db_version ledger_alarms ledger_entries ledger_hashes messages outbox parties receipts request_events requests users"; tables != want {
 		t.Errorf("tables after Open = %q, want %q", tables, want)
 	}
 	rows := rawQuery(t, path, `SELECT count(*) FROM goose_db_version`)
 	version := rawQuery(t, path, `SELECT max(version_id) FROM goose_db_version`)
-	if version != "6" {
-		t.Errorf("schema version after Open = %s, want 6", version)
+	if version != "7" {
+		t.Errorf("schema version after Open = %s, want 7", version)
 	}
 
 	// Re-opening applies nothing and keeps the data.
@@ -115,6 +116,74 @@ func rawProvider(t *testing.T, path string) *goose.Provider {
 		t.Fatal(err)
 	}
 	return p
+}
+
+// TestMigrateEvidenceTransfer checks the rebuild of the evidence table in
+// migration 7: items and their custody chains are kept, foreign keys are
+// enforced again afterwards, and an item may now belong to a request only.
+func TestMigrateEvidenceTransfer(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "accord.db")
+	p := rawProvider(t, path)
+	if _, err := p.UpTo(ctx, 6); err != nil {
+		t.Fatalf("migrate to version 6: %v", err)
+	}
+	raw, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	digest := strings.Repeat("ab", 32)
+	for _, q := range []string{
+		`INSERT INTO parties (id, name, country, kind, endpoint) VALUES ('us-cert', 'US-CERT', 'US', 'self', '')`,
+		`INSERT INTO cases (id, title, category, status, tlp, created_by, created_at, summary, origin_country, affected_country, sectors)
+			VALUES ('us-cert-C0001', 'Botnet', 'malicious-code', 'open', 'amber', 'alice', '2026-01-01T00:00:00.000000Z', '', '', '', '[]')`,
+		`INSERT INTO evidence (id, case_id, digest, size, name, description, created_by, created_at, pos)
+			VALUES ('us-cert-E0001', 'us-cert-C0001', '` + digest + `', 3, 'pcap', '', 'alice', '2026-01-01T00:00:00.000000Z', 1)`,
+		`INSERT INTO custody_events (evidence_id, seq, event, actor, party, at, reason, digest)
+			VALUES ('us-cert-E0001', 1, 'collected', 'alice', 'us-cert', '2026-01-01T00:00:00.000000Z', 'seized', '` + digest + `')`,
+	} {
+		if _, err := raw.Exec(q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	raw.Close()
+
+	db, err := Open(ctx, path)
+	if err != nil {
+		t.Fatalf("Open (migrates to 7): %v", err)
+	}
+	defer db.Close()
+	err = db.View(ctx, func(tx accord.Tx) error {
+		e, err := tx.Evidence("us-cert-E0001")
+		if err != nil {
+			return err
+		}
+		if e.CaseID != "us-cert-C0001" || e.Digest != digest || e.RequestID != "" {
+			t.Errorf("evidence after migration = %+v", e)
+		}
+		evs, err := tx.CustodyEvents("us-cert-E0001")
+		if err != nil {
+			return err
+		}
+		if len(evs) != 1 || evs[0].Event != accord.CustodyCollected {
+			t.Errorf("custody after migration = %+v", evs)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Foreign keys hold again: a custody event of no item is refused.
+	err = db.Update(ctx, func(tx accord.Tx) error {
+		return tx.AddCustodyEvent(&accord.CustodyEvent{EvidenceID: "us-cert-E0404", Seq: 1, Event: accord.CustodyCollected,
+			Actor: "alice", Party: "us-cert", At: time.Now(), Digest: digest})
+	})
+	if accord.ErrorCode(err) != accord.EINVALID {
+		t.Errorf("custody event of a missing item after migration: %v, want EINVALID", err)
+	}
+	if got := rawQuery(t, path, `SELECT count(*) FROM pragma_foreign_key_check`); got != "0" {
+		t.Errorf("foreign_key_check after migration = %q, want nothing", got)
+	}
 }
 
 func TestMigrateFederation(t *testing.T) {
@@ -195,7 +264,7 @@ func TestNewerSchemaRefused(t *testing.T) {
 	if accord.ErrorCode(err) != accord.EINVALID {
 		t.Fatalf("Open of a newer database = %v (code %q), want code %q", err, accord.ErrorCode(err), accord.EINVALID)
 	}
-	want := "database schema version 99 is newer than this accord (6): upgrade accord"
+	want := "database schema version 99 is newer than this accord (7): upgrade accord"
 	if msg := accord.ErrorMessage(err); msg != want {
 		t.Errorf("Open of a newer database: message %q, want %q", msg, want)
 	}

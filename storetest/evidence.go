@@ -15,7 +15,168 @@ func evidenceTests() []test {
 		{"RoundTrip", testEvidenceRoundTrip},
 		{"Refusals", testEvidenceRefusals},
 		{"Custody", testCustody},
+		{"OfRequest", testEvidenceOfRequest},
+		{"Transfers", testTransfers},
+		{"PendingTransfers", testPendingTransfers},
 	}
+}
+
+// testEvidenceOfRequest: an item may belong to a request instead of a case,
+// must belong to one of them, and the request must exist.
+func testEvidenceOfRequest(t *testing.T, s accord.Store) {
+	seedRequest(t, s)
+	byReq := newEvidence("us-cert-E0001", "", 1)
+	byReq.RequestID = request1
+	both := newEvidence("us-cert-E0002", case1, 2)
+	both.RequestID = request1
+	update(t, s, func(tx accord.Tx) error {
+		for _, e := range []*accord.Evidence{byReq, newEvidence("us-cert-E0003", case1, 3), both} {
+			if err := tx.CreateEvidence(e); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	view(t, s, func(tx accord.Tx) error {
+		got, err := tx.EvidenceOfRequest(request1)
+		if err != nil {
+			return err
+		}
+		checkDiff(t, "EvidenceOfRequest", []*accord.Evidence{byReq, both}, got)
+		none, err := tx.EvidenceOfRequest("us-cert-R0404")
+		if err != nil || none == nil || len(none) != 0 {
+			t.Errorf("EvidenceOfRequest(unknown) = %v, %v; want empty, non-nil", none, err)
+		}
+		return nil
+	})
+	err := tryUpdate(s, func(tx accord.Tx) error { return tx.CreateEvidence(newEvidence("us-cert-E0004", "", 4)) })
+	checkCode(t, "CreateEvidence with neither case nor request", err, accord.EINVALID)
+	orphan := newEvidence("us-cert-E0005", "", 5)
+	orphan.RequestID = "us-cert-R0404"
+	err = tryUpdate(s, func(tx accord.Tx) error { return tx.CreateEvidence(orphan) })
+	checkCode(t, "CreateEvidence of an unknown request", err, accord.EINVALID)
+}
+
+func newTransfer(messageID string, idx int, dir string, n int) *accord.EvidenceTransfer {
+	return &accord.EvidenceTransfer{MessageID: messageID, Index: idx, Direction: dir, Peer: peer, RequestID: request1,
+		SourceID: "cncert-E000" + string(rune('1'+n)), Digest: strings.Repeat(string(rune('a'+n%6)), 64), Size: int64(1 << 20 * n),
+		Name: "logs.tar", Description: "web server logs", Attempts: 0}
+}
+
+// testTransfers: round trip, update, duplicates, Shared.
+func testTransfers(t *testing.T, s accord.Store) {
+	seedRequest(t, s)
+	sent := newEvidence("us-cert-E0001", case1, 1)
+	out := newTransfer("m-1", 0, accord.TransferOut, 1)
+	out.Digest, out.EvidenceID = sent.Digest, sent.ID
+	in0, in1 := newTransfer("m-2", 0, accord.TransferIn, 2), newTransfer("m-2", 1, accord.TransferIn, 3)
+	in1.Description = ""
+	update(t, s, func(tx accord.Tx) error {
+		if err := tx.CreateEvidence(sent); err != nil {
+			return err
+		}
+		for _, x := range []*accord.EvidenceTransfer{out, in1, in0} {
+			if err := tx.AddTransfer(x); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	view(t, s, func(tx accord.Tx) error {
+		got, err := tx.Transfers("m-2")
+		if err != nil {
+			return err
+		}
+		checkDiff(t, "Transfers(m-2)", []*accord.EvidenceTransfer{in0, in1}, got)
+		for _, c := range []struct {
+			peer, digest string
+			want         bool
+		}{{peer, sent.Digest, true}, {self, sent.Digest, false}, {peer, in0.Digest, false}} {
+			ok, err := tx.Shared(c.peer, c.digest)
+			if err != nil {
+				return err
+			}
+			if ok != c.want {
+				t.Errorf("Shared(%s, %s…) = %v, want %v", c.peer, c.digest[:8], ok, c.want)
+			}
+		}
+		none, err := tx.Transfers("m-404")
+		if err != nil || none == nil || len(none) != 0 {
+			t.Errorf("Transfers(unknown) = %v, %v; want empty, non-nil", none, err)
+		}
+		return nil
+	})
+
+	// Progress is stored; the description fields stay.
+	got := *in0
+	got.Attempts, got.NextAttemptAt, got.LastError = 2, elsewhere(at(time.Hour)), "hash mismatch"
+	update(t, s, func(tx accord.Tx) error { return tx.UpdateTransfer(&got) })
+	got.Attempts, got.LastError, got.NextAttemptAt = 3, "", time.Time{}
+	got.DoneAt, got.EvidenceID = at(2*time.Hour), sent.ID
+	update(t, s, func(tx accord.Tx) error { return tx.UpdateTransfer(&got) })
+	view(t, s, func(tx accord.Tx) error {
+		all, err := tx.Transfers("m-2")
+		if err != nil {
+			return err
+		}
+		checkDiff(t, "Transfers(m-2) after updates", []*accord.EvidenceTransfer{&got, in1}, all)
+		return nil
+	})
+
+	err := tryUpdate(s, func(tx accord.Tx) error { return tx.AddTransfer(newTransfer("m-2", 1, accord.TransferIn, 4)) })
+	checkCode(t, "AddTransfer(duplicate)", err, accord.ECONFLICT)
+	bad := newTransfer("m-3", 0, "sideways", 1)
+	err = tryUpdate(s, func(tx accord.Tx) error { return tx.AddTransfer(bad) })
+	checkCode(t, "AddTransfer(unknown direction)", err, accord.EINVALID)
+	bad = newTransfer("m-3", 0, accord.TransferOut, 1)
+	bad.EvidenceID = "us-cert-E0404"
+	err = tryUpdate(s, func(tx accord.Tx) error { return tx.AddTransfer(bad) })
+	checkCode(t, "AddTransfer(unknown item)", err, accord.EINVALID)
+	err = tryUpdate(s, func(tx accord.Tx) error { return tx.UpdateTransfer(newTransfer("m-404", 0, accord.TransferIn, 1)) })
+	checkCode(t, "UpdateTransfer(unknown)", err, accord.ENOTFOUND)
+}
+
+// testPendingTransfers: only incoming, undone, due transfers of the peer,
+// oldest first, up to the limit.
+func testPendingTransfers(t *testing.T, s accord.Store) {
+	seedRequest(t, s)
+	due1, due2 := newTransfer("m-1", 0, accord.TransferIn, 1), newTransfer("m-0", 0, accord.TransferIn, 2)
+	later := newTransfer("m-2", 0, accord.TransferIn, 3)
+	later.NextAttemptAt = at(3 * time.Hour)
+	done := newTransfer("m-3", 0, accord.TransferIn, 4)
+	done.DoneAt = at(time.Hour)
+	out := newTransfer("m-4", 0, accord.TransferOut, 5)
+	other := newTransfer("m-5", 0, accord.TransferIn, 0)
+	other.Peer = local
+	retried := newTransfer("m-6", 0, accord.TransferIn, 1)
+	retried.NextAttemptAt = elsewhere(at(2 * time.Hour))
+	update(t, s, func(tx accord.Tx) error {
+		for _, x := range []*accord.EvidenceTransfer{due1, later, done, out, other, due2, retried} {
+			if err := tx.AddTransfer(x); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	for _, c := range []struct {
+		now   time.Time
+		limit int
+		want  []*accord.EvidenceTransfer
+	}{
+		{at(time.Hour), 0, []*accord.EvidenceTransfer{due1, due2}},
+		{at(2 * time.Hour), 0, []*accord.EvidenceTransfer{due1, due2, retried}},
+		{at(2 * time.Hour), 2, []*accord.EvidenceTransfer{due1, due2}},
+		{at(4 * time.Hour), 0, []*accord.EvidenceTransfer{due1, later, due2, retried}},
+	} {
+		var got []*accord.EvidenceTransfer
+		view(t, s, func(tx accord.Tx) (err error) {
+			got, err = tx.PendingTransfers(peer, c.now, c.limit)
+			return err
+		})
+		checkDiff(t, "PendingTransfers", c.want, got)
+	}
+	err := tryView(s, func(tx accord.Tx) error { _, err := tx.PendingTransfers(peer, at(0), -1); return err })
+	checkCode(t, "PendingTransfers with limit -1", err, accord.EINVALID)
 }
 
 func newEvidence(id, caseID string, n int) *accord.Evidence {
