@@ -289,6 +289,11 @@ func (d *Deliverer) Idle(ctx context.Context, peer string) error {
 		if err != nil {
 			return fmt.Errorf("count the outbox of %s: %w", peer, err)
 		}
+		fetches, err := d.n.PendingFetches(ctx, peer)
+		if err != nil {
+			return fmt.Errorf("count the evidence to fetch from %s: %w", peer, err)
+		}
+		n += fetches
 		if n == 0 && busy == 0 {
 			return nil
 		}
@@ -352,6 +357,12 @@ type worker struct {
 	ckpt    chan ckptJob
 	ckptEnd chan struct{} // closed when the checkpoint goroutine has returned
 
+	fetchWake chan struct{} // capacity 1: look at the evidence fetch queue
+	fetchEnd  chan struct{} // closed when the fetch goroutine has returned
+	fetchMu   sync.Mutex
+	fetchHC   *http.Client // for fetches: no overall timeout (files are large)
+	fetchFor  *accord.Party
+
 	// Owned by the loop goroutine.
 	client     *http.Client
 	forPeer    *accord.Party       // the peer client was built for
@@ -385,6 +396,7 @@ type ckptJob struct {
 func newWorker(d *Deliverer, p *accord.Party, cancel context.CancelFunc) *worker {
 	w := &worker{d: d, cancel: cancel, wake: make(chan struct{}, 1), done: make(chan *flight, d.opts.InFlight),
 		ckpt: make(chan ckptJob, 1), ckptEnd: make(chan struct{}),
+		fetchWake: make(chan struct{}, 1), fetchEnd: make(chan struct{}),
 		ids: map[string]struct{}{}, reqs: map[string]int{}}
 	w.peer.Store(p)
 	return w
@@ -395,16 +407,54 @@ func (w *worker) poke() {
 	case w.wake <- struct{}{}:
 	default:
 	}
+	select {
+	case w.fetchWake <- struct{}{}:
+	default:
+	}
+}
+
+// fetchClient returns the client for evidence fetches from p: the peer's
+// pinned mutual TLS, no overall timeout (a file may be gigabytes), a bound
+// on the wait for the response's headers.
+func (w *worker) fetchClient(p *accord.Party) *http.Client {
+	w.fetchMu.Lock()
+	defer w.fetchMu.Unlock()
+	if w.fetchHC != nil && w.fetchFor == p {
+		return w.fetchHC
+	}
+	if w.fetchHC != nil {
+		w.fetchHC.CloseIdleConnections()
+	}
+	tr := &http.Transport{
+		Proxy:                 http.ProxyFromEnvironment,
+		DialContext:           (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+		TLSClientConfig:       ClientTLSConfig(w.d.id, Pin(p.TLSCert)),
+		TLSHandshakeTimeout:   10 * time.Second,
+		MaxIdleConnsPerHost:   1,
+		IdleConnTimeout:       90 * time.Second,
+		ResponseHeaderTimeout: w.d.opts.RequestTimeout,
+	}
+	w.fetchHC = &http.Client{Transport: tr,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	w.fetchFor = p
+	return w.fetchHC
 }
 
 func (w *worker) run(ctx context.Context) {
 	d := w.d
 	go w.checkpoints(ctx)
+	go w.fetches(ctx)
 	defer func() {
 		for w.flights > 0 { // stopping: wait for the batches in flight
 			w.land(<-w.done)
 		}
 		<-w.ckptEnd
+		<-w.fetchEnd
+		w.fetchMu.Lock()
+		if w.fetchHC != nil {
+			w.fetchHC.CloseIdleConnections()
+		}
+		w.fetchMu.Unlock()
 		w.dropCheckpoint() // made due by a batch that landed after it returned
 		w.closeClient()
 	}()

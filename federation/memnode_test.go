@@ -8,6 +8,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"io"
 	"log/slog"
 	"slices"
 	"sync"
@@ -328,3 +329,23 @@ func (n *memNode) Witness(context.Context, string, *CheckpointOffer) ([]byte, in
 func (n *memNode) Cosigned(context.Context, string, []byte) error { return nil }
 
 func (n *memNode) Witnessed(string, int64) {}
+
+// The in-memory node holds no evidence: nothing is shared, nothing to fetch.
+
+func (n *memNode) OpenShared(_ context.Context, peer, digest string) (io.ReadCloser, int64, error) {
+	return nil, 0, accord.Errorf(accord.ENOTFOUND, "no evidence %s was sent to %s", digest, peer)
+}
+
+func (n *memNode) DueFetches(context.Context, string, time.Time, int) ([]*accord.EvidenceTransfer, error) {
+	return nil, nil
+}
+
+func (n *memNode) PendingFetches(context.Context, string) (int, error) { return 0, nil }
+
+func (n *memNode) Fetched(_ context.Context, peer string, x *accord.EvidenceTransfer, _ io.Reader) error {
+	return accord.Errorf(accord.ENOTFOUND, "no evidence transfer %s/%d from %s", x.MessageID, x.Index, peer)
+}
+
+func (n *memNode) FetchFailed(context.Context, string, *accord.EvidenceTransfer, string, time.Time) error {
+	return nil
+}

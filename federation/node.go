@@ -2,6 +2,7 @@ package federation
 
 import (
 	"context"
+	"io"
 	"time"
 
 	"github.com/accord-cyber/accord"
@@ -62,6 +63,20 @@ type Node interface {
 	// Witnessed records the size of this node's ledger that peer says it
 	// last witnessed.
 	Witnessed(peer string, size int64)
+
+	// OpenShared opens a file of evidence attached to an answer sent to
+	// peer, with its size. ENOTFOUND for any other file.
+	OpenShared(ctx context.Context, peer, digest string) (io.ReadCloser, int64, error)
+	// DueFetches returns up to limit files peer attached to its answers
+	// that wait to be fetched and are due at now.
+	DueFetches(ctx context.Context, peer string, now time.Time, limit int) ([]*accord.EvidenceTransfer, error)
+	// PendingFetches returns how many files from peer wait to be fetched.
+	PendingFetches(ctx context.Context, peer string) (int, error)
+	// Fetched stores a fetched file, streaming, and records it as evidence
+	// only if it is the file the transfer names (ECONFLICT otherwise).
+	Fetched(ctx context.Context, peer string, x *accord.EvidenceTransfer, body io.Reader) error
+	// FetchFailed records a failed fetch and the time of the next attempt.
+	FetchFailed(ctx context.Context, peer string, x *accord.EvidenceTransfer, reason string, next time.Time) error
 }
 
 // Result is the outcome of one received message: a receipt or an error.

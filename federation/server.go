@@ -108,6 +108,7 @@ func NewHandler(n Node, opts HandlerOptions) http.Handler {
 	h.mux.HandleFunc(MessagesPath, h.messages)
 	h.mux.HandleFunc(CardPath, h.card)
 	h.mux.HandleFunc(CheckpointPath, h.checkpoint)
+	h.mux.HandleFunc(EvidencePath, h.evidence)
 	h.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		h.problem(w, r, http.StatusNotFound, accord.Errorf(accord.ENOTFOUND, "no federation endpoint at %s", r.URL.Path))
 	})

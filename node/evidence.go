@@ -16,7 +16,9 @@ import (
 
 // NewEvidence describes a file being added to a case as evidence.
 type NewEvidence struct {
-	CaseID      string `json:"case_id"`
+	// CaseID or RequestID (or both) says what the item belongs to.
+	CaseID      string `json:"case_id,omitempty"`
+	RequestID   string `json:"request_id,omitempty"`
 	Name        string `json:"name"`
 	Description string `json:"description"`
 	// Reason is why it was collected; it opens the chain of custody.
@@ -57,9 +59,27 @@ func (s *Service) AddEvidence(ctx context.Context, actor accord.Actor, in NewEvi
 	if in.Name == "" || len(in.Name) > 300 {
 		return nil, accord.FieldError("name", "is required, at most 300 bytes")
 	}
-	if err := s.store.View(ctx, func(tx accord.Tx) error { _, err := tx.Case(in.CaseID); return err }); accord.ErrorCode(err) == accord.ENOTFOUND {
-		return nil, accord.FieldError("case_id", "unknown case %q", in.CaseID)
-	} else if err != nil {
+	if in.CaseID == "" && in.RequestID == "" {
+		return nil, accord.FieldError("case_id", "an item belongs to a case or a request: name one")
+	}
+	err := s.store.View(ctx, func(tx accord.Tx) error {
+		if in.CaseID != "" {
+			if _, err := tx.Case(in.CaseID); accord.ErrorCode(err) == accord.ENOTFOUND {
+				return accord.FieldError("case_id", "unknown case %q", in.CaseID)
+			} else if err != nil {
+				return err
+			}
+		}
+		if in.RequestID != "" {
+			if _, err := tx.Request(in.RequestID); accord.ErrorCode(err) == accord.ENOTFOUND {
+				return accord.FieldError("request_id", "unknown request %q", in.RequestID)
+			} else if err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
 		return nil, err
 	}
 	// The file first, outside any transaction: it may be large. A file
@@ -75,7 +95,7 @@ func (s *Service) AddEvidence(ctx context.Context, actor accord.Actor, in NewEvi
 		if err != nil {
 			return err
 		}
-		e := &accord.Evidence{ID: fmt.Sprintf("%s-E%04d", s.self, n), CaseID: in.CaseID, Digest: info.Digest, Size: info.Size,
+		e := &accord.Evidence{ID: fmt.Sprintf("%s-E%04d", s.self, n), CaseID: in.CaseID, RequestID: in.RequestID, Digest: info.Digest, Size: info.Size,
 			Name: in.Name, Description: strings.TrimSpace(in.Description), CreatedBy: actor.Name, CreatedAt: now}
 		if err := tx.CreateEvidence(e); err != nil {
 			return err

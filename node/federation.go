@@ -42,6 +42,19 @@ type stepBody struct {
 	Comment string `json:"comment,omitempty"`
 	// Status is a notification's report of the sender's view of the request.
 	Status accord.Status `json:"status,omitempty"`
+	// Evidence lists the files attached to an answer, for the recipient
+	// to fetch and check.
+	Evidence []evidenceRef `json:"evidence,omitempty"`
+}
+
+// evidenceRef describes an item of evidence attached to an answer: the
+// sender's id for it, and the file's SHA-256 and size.
+type evidenceRef struct {
+	ID          string `json:"id"`
+	SHA256      string `json:"sha256"`
+	Size        int64  `json:"size"`
+	Name        string `json:"name"`
+	Description string `json:"description,omitempty"`
 }
 
 // kindOf maps a lifecycle action to the message that carries it.
@@ -57,34 +70,34 @@ var kindOf = map[accord.Action]accord.MessageKind{
 }
 
 // enqueue signs a message about r for the peer and queues it, inside tx.
-func (s *Service) enqueue(tx accord.Tx, r *accord.Request, peer string, kind accord.MessageKind, body any, now time.Time) error {
+func (s *Service) enqueue(tx accord.Tx, r *accord.Request, peer string, kind accord.MessageKind, body any, now time.Time) (*accord.Message, error) {
 	if s.sealer == nil {
-		return accord.Errorf(accord.EUNAVAILABLE, "this node has no signing identity: it cannot exchange messages with %s", peer)
+		return nil, accord.Errorf(accord.EUNAVAILABLE, "this node has no signing identity: it cannot exchange messages with %s", peer)
 	}
 	raw, err := json.Marshal(body)
 	if err != nil {
-		return accord.Internal(err, "encode %s message", kind)
+		return nil, accord.Internal(err, "encode %s message", kind)
 	}
 	last, err := tx.LastSeq(r.ID, s.self)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	m := &accord.Message{ID: uuid.NewString(), Kind: kind, Sender: s.self, Recipient: peer, RequestID: r.ID,
 		Seq: last + 1, CreatedAt: now, Body: raw}
 	if err := s.sealer.Seal(m); err != nil {
-		return fmt.Errorf("sign %s message: %w", kind, err)
+		return nil, fmt.Errorf("sign %s message: %w", kind, err)
 	}
 	if err := tx.AddMessage(m); err != nil {
-		return err
+		return nil, err
 	}
 	rec, err := messageRecord(m)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if err := appendLedger(tx, [][]byte{rec}); err != nil {
-		return err
+		return nil, err
 	}
-	return tx.Enqueue(&accord.OutboxItem{MessageID: m.ID, Peer: peer, RequestID: r.ID, Seq: m.Seq,
+	return m, tx.Enqueue(&accord.OutboxItem{MessageID: m.ID, Peer: peer, RequestID: r.ID, Seq: m.Seq,
 		NextAttemptAt: time.Now().UTC().Truncate(time.Microsecond), CreatedAt: now})
 }
 
@@ -296,7 +309,8 @@ func (s *Service) receiveOne(tx accord.Tx, peer string, m *accord.Message, now t
 		case accord.KindQuery:
 			apply = func() error {
 				queued = true
-				return s.enqueue(tx, r, peer, accord.KindNotification, stepBody{Status: r.Status, Note: "reply to query " + m.ID}, now)
+				_, err := s.enqueue(tx, r, peer, accord.KindNotification, stepBody{Status: r.Status, Note: "reply to query " + m.ID}, now)
+				return err
 			}
 		default:
 			st, err := stepFromMessage(m.Kind, b)
@@ -311,6 +325,10 @@ func (s *Service) receiveOne(tx accord.Tx, peer string, m *accord.Message, now t
 				// Our request's receipt is still on its way back to us.
 				return nil, false, false, accord.Errorf(accord.EUNAVAILABLE, "message %s: the receipt of request %s is not recorded yet; retry later", m.ID, r.ID)
 			}
+			xs, err := transfersIn(m, b.Evidence)
+			if err != nil {
+				return nil, false, false, err
+			}
 			e, ans, err := s.step(r, st, peer, m.CreatedAt, now)
 			if err != nil {
 				return nil, false, false, fmt.Errorf("message %s: %w", m.ID, err)
@@ -323,8 +341,16 @@ func (s *Service) receiveOne(tx accord.Tx, peer string, m *accord.Message, now t
 					return err
 				}
 				if ans != nil {
-					return tx.AddAnswer(ans)
+					if err := tx.AddAnswer(ans); err != nil {
+						return err
+					}
 				}
+				for _, x := range xs {
+					if err := tx.AddTransfer(x); err != nil {
+						return err
+					}
+				}
+				queued = queued || len(xs) > 0 // wakes the peer's loop, which fetches the files
 				return nil
 			}
 		}

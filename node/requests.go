@@ -170,7 +170,7 @@ func (s *Service) CreateRequest(ctx context.Context, actor accord.Actor, in NewR
 		queued = ""
 		if !incoming && p.Kind == accord.PartyPeer {
 			body := requestBody{Type: r.Type, Priority: r.Priority, Subject: r.Subject, Body: r.Body, LegalBasis: r.LegalBasis, AgreementDigest: r.AgreementDigest}
-			if err := s.enqueue(tx, r, p.ID, accord.KindRequest, body, now); err != nil {
+			if _, err := s.enqueue(tx, r, p.ID, accord.KindRequest, body, now); err != nil {
 				return err
 			}
 			queued = p.ID
@@ -302,6 +302,9 @@ type Step struct {
 	Comment string        `json:"comment,omitempty"`
 	Note    string        `json:"note,omitempty"`
 	At      time.Time     `json:"at,omitzero"`
+	// Evidence lists items of this node's evidence attached to an answer;
+	// the peer fetches each file and records it once its SHA-256 matches.
+	Evidence []string `json:"evidence,omitempty"`
 }
 
 // Act records one lifecycle step on a request and returns the request after
@@ -356,9 +359,20 @@ func (s *Service) Act(ctx context.Context, actor accord.Actor, id string, st Ste
 				return err
 			}
 		}
+		items, err := s.attachable(tx, st, other)
+		if err != nil {
+			return err
+		}
 		if other.Kind == accord.PartyPeer {
 			kind, body := stepMessage(st)
-			if err := s.enqueue(tx, r, other.ID, kind, body, now); err != nil {
+			for _, e := range items {
+				body.Evidence = append(body.Evidence, evidenceRef{ID: e.ID, SHA256: e.Digest, Size: e.Size, Name: e.Name, Description: e.Description})
+			}
+			m, err := s.enqueue(tx, r, other.ID, kind, body, now)
+			if err != nil {
+				return err
+			}
+			if err := s.transferOut(tx, m, r, items, actor, now); err != nil {
 				return err
 			}
 			peer = other.ID

@@ -65,10 +65,11 @@ func (b declineBody) step() (node.Step, error) {
 // answerBody is the body of POST /api/v1/requests/{id}/answers. Final is
 // required so that a forgotten flag cannot silently end the answering.
 type answerBody struct {
-	Body  string    `json:"body"`
-	Final *bool     `json:"final"`
-	At    time.Time `json:"at,omitzero"`
-	Note  string    `json:"note"`
+	Body     string    `json:"body"`
+	Final    *bool     `json:"final"`
+	At       time.Time `json:"at,omitzero"`
+	Note     string    `json:"note"`
+	Evidence []string  `json:"evidence"`
 }
 
 func (b answerBody) step() (node.Step, error) {
@@ -79,7 +80,7 @@ func (b answerBody) step() (node.Step, error) {
 	if *b.Final {
 		action = accord.ActionAnswerFinal
 	}
-	return node.Step{Action: action, Body: b.Body, At: b.At, Note: b.Note}, nil
+	return node.Step{Action: action, Body: b.Body, At: b.At, Note: b.Note, Evidence: b.Evidence}, nil
 }
 
 // ratingBody is the body of POST /api/v1/requests/{id}/rating: a score from

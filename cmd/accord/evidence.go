@@ -16,8 +16,8 @@ func (m *Main) evidenceCommand() *cobra.Command {
 	cmd := &cobra.Command{Use: "evidence", Short: "Electronic evidence of a case and its chain of custody"}
 	var in node.NewEvidence
 	add := &cobra.Command{
-		Use:   "add --case ID FILE",
-		Short: "Store a file as evidence of a case (streamed, content-addressed by SHA-256) and open its chain of custody",
+		Use:   "add (--case ID | --request ID) FILE",
+		Short: "Store a file as evidence of a case or a request (streamed, content-addressed by SHA-256) and open its chain of custody",
 		Args:  exactArgs(1, "one argument, the file"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			f, err := os.Open(args[0])
@@ -41,11 +41,12 @@ func (m *Main) evidenceCommand() *cobra.Command {
 			})
 		},
 	}
-	add.Flags().StringVar(&in.CaseID, "case", "", "the case (required)")
+	add.Flags().StringVar(&in.CaseID, "case", "", "the case it belongs to")
+	add.Flags().StringVar(&in.RequestID, "request", "", "the request it belongs to (e.g. one it will answer)")
 	add.Flags().StringVar(&in.Name, "name", "", "the item's name (default the file's name)")
 	add.Flags().StringVar(&in.Description, "description", "", "what the file is")
 	add.Flags().StringVar(&in.Reason, "reason", "", "why it was collected (opens the chain of custody)")
-	add.MarkFlagRequired("case")
+	add.MarkFlagsOneRequired("case", "request")
 
 	show := &cobra.Command{
 		Use:   "show ID",
@@ -117,7 +118,7 @@ func (m *Main) evidenceCommand() *cobra.Command {
 }
 
 func (m *Main) printEvidence(d *node.EvidenceDetail) {
-	m.fields("Evidence", d.ID, "Case", d.CaseID, "Name", d.Name, "Description", d.Description,
+	m.fields("Evidence", d.ID, "Case", d.CaseID, "Request", d.RequestID, "Name", d.Name, "Description", d.Description,
 		"Size", fmt.Sprintf("%d bytes", d.Size), "SHA-256", d.Digest, "Stored", fmtTime(d.CreatedAt)+" by "+d.CreatedBy)
 	fmt.Fprintln(m.Stdout, "\nChain of custody:")
 	rows := [][]string{{"  #", "AT", "EVENT", "BY", "REASON"}}

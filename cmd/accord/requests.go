@@ -283,6 +283,7 @@ func (m *Main) requestActionCommand(use, short string, action accord.Action) *co
 		f.StringVar(&st.Body, "body", "", "the answer's text")
 		f.StringVar(&bodyFile, "body-file", "", "read the answer's text from this file (- for stdin)")
 		f.BoolVar(&final, "final", false, "this is the final, complete answer")
+		f.StringSliceVar(&st.Evidence, "evidence", nil, "attach an item of evidence (its id; repeat or comma-separate): the peer fetches the file and checks its SHA-256")
 	case accord.ActionRate:
 		f.IntVar(&st.Score, "score", 0, "1 unusable, 2 poor, 3 adequate, 4 good, 5 excellent (required)")
 		f.StringVar(&st.Comment, "comment", "", "what made the answer good or poor")

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/accord-cyber/accord"
@@ -124,6 +125,8 @@ func (s *scenario) play() error {
 		st    node.Step
 		after time.Duration // scenario time before the step
 	}
+	// Files added as evidence and attached to the final answer of a request.
+	annexes := map[int]*annex{0: registrantAnnex}
 	steps := []step{
 		{s.cn, 1, node.Step{Action: accord.ActionAcknowledge}, 30 * time.Minute},
 		{s.cn, 1, node.Step{Action: accord.ActionAccept}, 10 * time.Minute},
@@ -167,6 +170,18 @@ func (s *scenario) play() error {
 		s.clock.advance(st.after)
 		r := reqs[st.req]
 		actor := liaisonOf[st.by]
+		if a := annexes[st.req]; a != nil && st.st.Action == accord.ActionAnswerFinal {
+			analyst := usAnalyst
+			if st.by == s.cn {
+				analyst = cnAnalyst
+			}
+			d, err := st.by.env.svc.AddEvidence(s.ctx, analyst, node.NewEvidence{RequestID: r.id, Name: a.name, Description: a.description,
+				Reason: a.reason}, strings.NewReader(a.content))
+			if err != nil {
+				return fmt.Errorf("%s add evidence for %s: %w", st.by.id, r.id, err)
+			}
+			st.st.Evidence = []string{d.ID}
+		}
 		if _, err := st.by.env.svc.Act(s.ctx, actor, r.id, st.st); err != nil {
 			return fmt.Errorf("%s %s %s: %w", st.by.id, st.st.Action, r.id, err)
 		}
@@ -205,4 +220,25 @@ func mustJSON(v any) []byte {
 		panic(err)
 	}
 	return b
+}
+
+// annex is a file of evidence the scenario attaches to an answer.
+type annex struct {
+	name, description, reason, content string
+}
+
+// registrantAnnex is cncert's annex to its final answer about the phishing
+// domains: registrant and hosting records (documentation addresses and
+// domains only).
+var registrantAnnex = &annex{
+	name:        "registrant-and-hosting-records.csv",
+	description: "Registrar and hosting-provider records of the five domains named in the request",
+	reason:      "produced by the registrars and hosting providers at cncert's request",
+	content: `domain,registrar,registered_at,registrant_country,registrant_email,hosting_ip,hosting_provider,first_seen
+opm-secure-login.example,reseller of Registrar A,2014-03-02,CN,q1@mail.example,192.0.2.10,Provider X,2014-03-04
+opm-benefits-update.example,reseller of Registrar A,2014-03-02,CN,q1@mail.example,192.0.2.10,Provider X,2014-03-05
+hr-portal-verify.example,reseller of Registrar A,2014-04-11,CN,q2@mail.example,192.0.2.11,Provider X,2014-04-12
+federal-hr-mail.example,reseller of Registrar A,2014-05-20,CN,q2@mail.example,198.51.100.20,Provider Y,2014-05-21
+secure-clearance-check.example,Registrar B,2014-06-01,HK,admin@clearance.example,198.51.100.21,Provider Y,2014-06-03
+`,
 }
