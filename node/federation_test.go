@@ -15,6 +15,7 @@ import (
 	"golang.org/x/mod/sumdb/tlog"
 
 	"github.com/accord-cyber/accord"
+	"github.com/accord-cyber/accord/blob"
 	"github.com/accord-cyber/accord/federation"
 	"github.com/accord-cyber/accord/ledger"
 	"github.com/accord-cyber/accord/node"
@@ -51,7 +52,11 @@ func newPeerNodeWith(t *testing.T, ctx context.Context, ident *federation.Identi
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { store.Close() })
-	svc := node.New(node.Config{Store: store, Agreement: accord.DefaultAgreement(), Clock: clock, Self: id, Sealer: ident, Notary: ident, Logger: quiet})
+	blobs, err := blob.Open(filepath.Join(dir, "evidence"), blob.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc := node.New(node.Config{Store: store, Agreement: accord.DefaultAgreement(), Clock: clock, Self: id, Sealer: ident, Notary: ident, Blobs: blobs, Logger: quiet})
 	self := accord.Party{ID: id, Name: strings.ToUpper(id), Country: country, FederationURL: "https://127.0.0.1:1/federation/v1/",
 		SigningKey: ident.PublicKey(), TLSCert: ident.CertDER()}
 	if _, err := svc.InitSelf(ctx, self); err != nil {
