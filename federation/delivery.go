@@ -276,7 +276,9 @@ func (d *Deliverer) Notify(peer string) {
 }
 
 // Idle blocks until nothing waits for delivery to peer (Node.PendingOutbox
-// is 0) and no batch to peer is in flight, and returns nil, or returns ctx's
+// is 0), no evidence from peer waits to be fetched (Node.PendingFetches is
+// 0), and no batch or checkpoint exchange with peer is in flight, and
+// returns nil, or returns ctx's
 // error. It re-reads the count after each batch attempt of any peer loop, so
 // it returns promptly once the outbox drains; while no loop runs for peer,
 // it waits for ctx. It returns the node's error if the count cannot be read.
