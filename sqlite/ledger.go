@@ -4,7 +4,6 @@ import (
 	"database/sql"
 	"errors"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/accord-cyber/accord"
@@ -91,7 +90,7 @@ func (t *tx) addLedgerEntries(first int64, records [][]byte, hashIndexes []int64
 		for i := lo; i < hi; i++ {
 			args = append(args, first+int64(i), records[i])
 		}
-		if _, err := t.tx.ExecContext(t.ctx, multiRowInsert("ledger_entries (idx, record)", hi-lo), args...); err != nil {
+		if _, err := t.tx.ExecContext(t.ctx, valuesInsert("ledger_entries (idx, record)", 2, hi-lo), args...); err != nil {
 			return translate(err, "add ledger entries %d to %d", first+int64(lo), first+int64(hi)-1)
 		}
 	}
@@ -101,24 +100,11 @@ func (t *tx) addLedgerEntries(first int64, records [][]byte, hashIndexes []int64
 		for i := lo; i < hi; i++ {
 			args = append(args, hashIndexes[i], hashes[i][:])
 		}
-		if _, err := t.tx.ExecContext(t.ctx, multiRowInsert("ledger_hashes (idx, hash)", hi-lo), args...); err != nil {
+		if _, err := t.tx.ExecContext(t.ctx, valuesInsert("ledger_hashes (idx, hash)", 2, hi-lo), args...); err != nil {
 			return translate(err, "add ledger hashes %d to %d", hashIndexes[lo], hashIndexes[hi-1])
 		}
 	}
 	return nil
-}
-
-// multiRowInsert returns "INSERT INTO table (a, b) VALUES (?, ?), …" with n
-// rows of two parameters.
-func multiRowInsert(table string, n int) string {
-	var b strings.Builder
-	b.WriteString("INSERT INTO ")
-	b.WriteString(table)
-	b.WriteString(" VALUES (?, ?)")
-	for i := 1; i < n; i++ {
-		b.WriteString(", (?, ?)")
-	}
-	return b.String()
 }
 
 // LedgerHashes returns the stored hashes at indexes, in the order asked

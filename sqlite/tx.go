@@ -50,6 +50,10 @@ const (
 	sLedgerEntryIdx
 	sLatestCheckpoint
 	sCheckpoints
+	sMessagesByID
+	sRequestsByID
+	sOutboxItems
+	sLastSeqs
 	nReadStmts // the number of read statements
 )
 
@@ -72,6 +76,7 @@ const (
 	sRollbackTo
 	sAddCheckpoint
 	sSetCosigned
+	sSetDelivered
 	nStmts
 )
 
@@ -109,6 +114,10 @@ func statements() [nStmts]string {
 		sLedgerEntryIdx:   sqlLedgerEntryIdx,
 		sLatestCheckpoint: sqlLatestCheckpoint,
 		sCheckpoints:      sqlCheckpoints,
+		sMessagesByID:     sqlMessagesByID,
+		sRequestsByID:     sqlRequestsByID,
+		sOutboxItems:      sqlOutboxItems,
+		sLastSeqs:         sqlLastSeqs,
 		sPutParty:         sqlPutParty,
 		sCreateUser:       sqlCreateUser,
 		sNextSeq:          sqlNextSeq,
@@ -127,6 +136,7 @@ func statements() [nStmts]string {
 		sRollbackTo:       sqlRollbackTo,
 		sAddCheckpoint:    sqlAddCheckpoint,
 		sSetCosigned:      sqlSetCosigned,
+		sSetDelivered:     sqlSetDelivered,
 	}
 }
 

@@ -39,6 +39,7 @@ func Run(t *testing.T, open func(t *testing.T) accord.Store) {
 		{"Federation", federationTests()},
 		{"Ledger", ledgerTests()},
 		{"Evidence", evidenceTests()},
+		{"Batch", batchTests()},
 		{"Tx", txTests()},
 	}
 	for _, g := range groups {
