@@ -169,7 +169,7 @@ func (m *Main) open(ctx context.Context, serving bool) (*env, error) {
 	if err != nil {
 		return nil, fmt.Errorf("load keys: %w", err)
 	}
-	blobs, err := blob.Open(filepath.Join(m.home, evidenceDir), blob.Options{})
+	blobs, err := blob.Open(filepath.Join(m.home, evidenceDir), blob.Options{MaxSize: cfg.Evidence.MaxBytes})
 	if err != nil {
 		return nil, fmt.Errorf("open evidence store: %w", err)
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/pelletier/go-toml/v2"
 
 	"github.com/accord-cyber/accord"
+	"github.com/accord-cyber/accord/blob"
 )
 
 // Config is a node's config.toml. Relative paths are relative to the home.
@@ -26,7 +27,16 @@ type Config struct {
 	Database   string           `toml:"database"`
 	API        APIConfig        `toml:"api"`
 	Federation FederationConfig `toml:"federation"`
+	Evidence   EvidenceConfig   `toml:"evidence"`
 	Log        LogConfig        `toml:"log"`
+}
+
+// EvidenceConfig configures the evidence store (DIR/evidence).
+type EvidenceConfig struct {
+	// MaxBytes is the largest evidence file accepted, from `accord evidence
+	// add`, the API's upload routes and peers' answers alike; a larger one is
+	// refused with nothing stored.
+	MaxBytes int64 `toml:"max_bytes"`
 }
 
 // FederationConfig configures the mutual-TLS listener peers deliver to.
@@ -68,6 +78,7 @@ func defaultConfig(party string) Config {
 		Party: party, Agreement: agreementFile, Database: databaseFile,
 		API:        APIConfig{Addr: "127.0.0.1:8480", MaxBodyBytes: 1 << 20},
 		Federation: FederationConfig{Addr: "127.0.0.1:8481", URL: "https://127.0.0.1:8481/federation/v1/", MaxSkew: "5m"},
+		Evidence:   EvidenceConfig{MaxBytes: blob.DefaultMaxSize},
 		Log:        LogConfig{Level: "info", Format: "text"},
 	}
 }
@@ -97,6 +108,9 @@ func (c *Config) Validate() error {
 	}
 	if d, err := accord.ParseDuration(c.Federation.MaxSkew); err != nil || time.Duration(d) > 24*time.Hour {
 		return accord.FieldError("federation.max_skew", "%q is not a duration up to 24h (e.g. 5m)", c.Federation.MaxSkew)
+	}
+	if c.Evidence.MaxBytes <= 0 {
+		return accord.FieldError("evidence.max_bytes", "must be a positive number of bytes (default %d, 4 GiB), got %d", blob.DefaultMaxSize, c.Evidence.MaxBytes)
 	}
 	switch c.Log.Level {
 	case "debug", "info", "warn", "error":
