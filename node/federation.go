@@ -5,9 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"runtime"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -165,254 +163,6 @@ func (s *Service) AddPeer(ctx context.Context, actor accord.Actor, p accord.Part
 	return &p, nil
 }
 
-// Receive implements federation.Node: it applies verified messages from
-// peer in one transaction and returns a receipt or an error for each.
-func (s *Service) Receive(ctx context.Context, peer string, msgs []*accord.Message) []federation.Result {
-	now := s.Now()
-	signed := s.presign(peer, msgs, now)
-	results := make([]federation.Result, len(msgs))
-	var wake bool
-	err := s.store.Update(ctx, func(tx accord.Tx) error {
-		wake = false
-		var records [][]byte // ledger entries of the new messages and receipts, appended together
-		for i, m := range msgs {
-			rc, queued, fresh, err := s.receiveOne(tx, peer, m, now, signed[i])
-			if accord.ErrorCode(err) == accord.EINTERNAL {
-				return err // a store failure: abort the whole batch
-			}
-			results[i] = federation.Result{Receipt: rc, Err: err}
-			wake = wake || queued
-			if fresh {
-				recs, err := ledgerRecords(m, rc)
-				if err != nil {
-					return err
-				}
-				records = append(records, recs...)
-			}
-		}
-		return appendLedger(tx, records)
-	})
-	if err != nil {
-		for i := range results {
-			results[i] = federation.Result{Err: err}
-		}
-		s.log.Error("receive batch", "peer", peer, "messages", len(msgs), "err", err)
-		return results
-	}
-	for i, r := range results {
-		if r.Err != nil {
-			s.log.Warn("message refused", "peer", peer, "message", msgs[i].ID, "kind", msgs[i].Kind, "request", msgs[i].RequestID, "reason", r.Err.Error())
-		}
-	}
-	if wake {
-		s.onEnqueue(peer)
-	}
-	return results
-}
-
-// presign signs, in parallel and before the transaction, the receipt each
-// message will get if it is accepted: a receipt depends only on the message
-// and the time of receipt, and signing is the costliest step of receiving.
-// Receipts of messages that are refused are simply dropped. A receipt that
-// could not be signed is nil (receiveOne then signs it itself).
-func (s *Service) presign(peer string, msgs []*accord.Message, now time.Time) []*accord.Receipt {
-	out := make([]*accord.Receipt, len(msgs))
-	if s.sealer == nil {
-		return out
-	}
-	workers := min(runtime.GOMAXPROCS(0), len(msgs))
-	var wg sync.WaitGroup
-	for w := 0; w < workers; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := w; i < len(msgs); i += workers {
-				m := msgs[i]
-				rc := &accord.Receipt{MessageID: m.ID, Digest: m.Digest, Sender: peer, Receiver: s.self, ReceivedAt: now}
-				if s.sealer.SealReceipt(rc) == nil {
-					out[i] = rc
-				}
-			}
-		}()
-	}
-	wg.Wait()
-	return out
-}
-
-// receiveOne checks and applies one message. It writes nothing unless every
-// check passes, so a refused message leaves the transaction untouched.
-//
-// fresh reports whether the message was new (and so needs its ledger
-// entries); a redelivered one gets its stored receipt and is not fresh.
-func (s *Service) receiveOne(tx accord.Tx, peer string, m *accord.Message, now time.Time, rc *accord.Receipt) (_ *accord.Receipt, queued, fresh bool, _ error) {
-	if old, err := tx.Message(m.ID); err == nil {
-		if old.Digest != m.Digest {
-			return nil, false, false, accord.Errorf(accord.ECONFLICT, "message id %s was already received with other content", m.ID)
-		}
-		rc, err := tx.Receipt(m.ID)
-		return rc, false, false, err // a redelivery: the original receipt
-	} else if accord.ErrorCode(err) != accord.ENOTFOUND {
-		return nil, false, false, err
-	}
-	if m.Sender != peer || m.Recipient != s.self {
-		return nil, false, false, accord.Errorf(accord.EFORBIDDEN, "message %s is from %s to %s, not from %s to %s", m.ID, m.Sender, m.Recipient, peer, s.self)
-	}
-	last, err := tx.LastSeq(m.RequestID, peer)
-	if err != nil {
-		return nil, false, false, err
-	}
-	switch {
-	case m.Seq <= last:
-		return nil, false, false, accord.Errorf(accord.ECONFLICT, "message %s: seq %d of request %s was already used by another message", m.ID, m.Seq, m.RequestID)
-	case m.Seq > last+1:
-		return nil, false, false, accord.Errorf(accord.EUNAVAILABLE, "message %s is out of order: seq %d, expected %d; retry later", m.ID, m.Seq, last+1)
-	}
-
-	queued = false
-	var apply func() error
-	if m.Kind == accord.KindRequest {
-		r, err := s.incomingRequest(tx, peer, m, now)
-		if err != nil {
-			return nil, false, false, err
-		}
-		apply = func() error {
-			if err := tx.CreateRequest(r); err != nil {
-				return err
-			}
-			for _, e := range []*accord.Event{
-				{RequestID: r.ID, Seq: 1, Action: accord.ActionSend, To: accord.StatusSent, Party: peer, At: r.SentAt, RecordedAt: now, Actor: peer},
-				{RequestID: r.ID, Seq: 2, Action: accord.ActionDeliver, From: accord.StatusSent, To: accord.StatusDelivered, Party: s.self, At: now, RecordedAt: now, Actor: peer},
-			} {
-				if err := tx.AddEvent(e); err != nil {
-					return err
-				}
-			}
-			return nil
-		}
-	} else {
-		r, err := tx.Request(m.RequestID)
-		if accord.ErrorCode(err) == accord.ENOTFOUND {
-			return nil, false, false, accord.Errorf(accord.EFORBIDDEN, "message %s: %s is not a party to request %s", m.ID, peer, m.RequestID)
-		} else if err != nil {
-			return nil, false, false, err
-		}
-		if r.From != peer && r.To != peer {
-			return nil, false, false, accord.Errorf(accord.EFORBIDDEN, "message %s: %s is not a party to request %s", m.ID, peer, m.RequestID)
-		}
-		var b stepBody
-		if err := decodeStrict(m.Body, &b); err != nil {
-			return nil, false, false, fmt.Errorf("message %s: %w", m.ID, err)
-		}
-		switch m.Kind {
-		case accord.KindNotification:
-			apply = func() error { return nil }
-		case accord.KindQuery:
-			apply = func() error {
-				queued = true
-				_, err := s.enqueue(tx, r, peer, accord.KindNotification, stepBody{Status: r.Status, Note: "reply to query " + m.ID}, now)
-				return err
-			}
-		default:
-			st, err := stepFromMessage(m.Kind, b)
-			if err != nil {
-				return nil, false, false, fmt.Errorf("message %s: %w", m.ID, err)
-			}
-			side := st.Action.Side()
-			if (side == accord.SideRequested && r.To != peer) || (side == accord.SideRequester && r.From != peer) {
-				return nil, false, false, accord.Errorf(accord.EFORBIDDEN, "message %s: %s may not %s request %s: that step is the %s's", m.ID, peer, st.Action, r.ID, side)
-			}
-			if side == accord.SideRequested && r.Status == accord.StatusSent {
-				// Our request's receipt is still on its way back to us.
-				return nil, false, false, accord.Errorf(accord.EUNAVAILABLE, "message %s: the receipt of request %s is not recorded yet; retry later", m.ID, r.ID)
-			}
-			xs, err := transfersIn(m, b.Evidence)
-			if err != nil {
-				return nil, false, false, err
-			}
-			e, ans, err := s.step(r, st, peer, m.CreatedAt, now)
-			if err != nil {
-				return nil, false, false, fmt.Errorf("message %s: %w", m.ID, err)
-			}
-			apply = func() error {
-				if err := tx.UpdateRequest(r); err != nil {
-					return err
-				}
-				if err := tx.AddEvent(e); err != nil {
-					return err
-				}
-				if ans != nil {
-					if err := tx.AddAnswer(ans); err != nil {
-						return err
-					}
-				}
-				for _, x := range xs {
-					if err := tx.AddTransfer(x); err != nil {
-						return err
-					}
-				}
-				queued = queued || len(xs) > 0 // wakes the peer's loop, which fetches the files
-				return nil
-			}
-		}
-	}
-
-	m.ReceivedAt = now
-	if rc == nil { // presigning failed: try once more, here
-		rc = &accord.Receipt{MessageID: m.ID, Digest: m.Digest, Sender: peer, Receiver: s.self, ReceivedAt: now}
-		if err := s.sealer.SealReceipt(rc); err != nil {
-			return nil, false, false, accord.Internal(err, "sign receipt")
-		}
-	}
-	if err := tx.AddMessage(m); err != nil {
-		return nil, false, false, internal(err)
-	}
-	if err := apply(); err != nil {
-		return nil, false, false, internal(err)
-	}
-	if err := tx.AddReceipt(rc); err != nil {
-		return nil, false, false, internal(err)
-	}
-	return rc, queued, true, nil
-}
-
-// internal makes any failure after the first write abort the batch: the
-// transaction may be half-written, so it must roll back.
-func internal(err error) error {
-	if accord.ErrorCode(err) == accord.EINTERNAL {
-		return err
-	}
-	return accord.Internal(err, "apply message")
-}
-
-// incomingRequest builds the request a request message creates here.
-func (s *Service) incomingRequest(tx accord.Tx, peer string, m *accord.Message, now time.Time) (*accord.Request, error) {
-	if !strings.HasPrefix(m.RequestID, peer+"-") {
-		return nil, accord.Errorf(accord.EFORBIDDEN, "message %s: %s may only name its own requests (%s-…), not %s", m.ID, peer, peer, m.RequestID)
-	}
-	if _, err := tx.Request(m.RequestID); err == nil {
-		return nil, accord.Errorf(accord.ECONFLICT, "message %s: request %s exists already", m.ID, m.RequestID)
-	} else if accord.ErrorCode(err) != accord.ENOTFOUND {
-		return nil, err
-	}
-	var b requestBody
-	if err := decodeStrict(m.Body, &b); err != nil {
-		return nil, fmt.Errorf("message %s: %w", m.ID, err)
-	}
-	r := &accord.Request{ID: m.RequestID, From: peer, To: s.self, Type: b.Type, Priority: b.Priority,
-		Subject: b.Subject, Body: b.Body, LegalBasis: b.LegalBasis, Status: accord.StatusDelivered,
-		SentAt: m.CreatedAt, ReceivedAt: now, CreatedBy: peer, CreatedAt: now, UpdatedAt: now, Seq: 2}
-	if err := r.ValidateNew(); err != nil {
-		return nil, fmt.Errorf("message %s: %w", m.ID, err)
-	}
-	if err := r.SetDeadlines(s.agreement); err != nil {
-		return nil, fmt.Errorf("message %s: %w", m.ID, err)
-	}
-	if b.AgreementDigest != s.agreement.Digest {
-		s.log.Warn("peer applies another agreement file", "peer", peer, "request", r.ID, "theirs", b.AgreementDigest, "ours", s.agreement.Digest)
-	}
-	return r, nil
-}
-
 // stepFromMessage turns a step message's body into the Step it carries.
 func stepFromMessage(kind accord.MessageKind, b stepBody) (Step, error) {
 	st := Step{Note: b.Note}
@@ -462,46 +212,72 @@ func (s *Service) DueOutbox(ctx context.Context, peer string, now time.Time, lim
 	return out, err
 }
 
-// Delivered implements federation.Node.
+// Delivered implements federation.Node. A batch's receipts are recorded
+// with a few statements for the whole batch: one read each of the
+// messages, their outbox items and their requests, one insert of the
+// receipts and of the delivery events, one update of the outbox; only the
+// requests are updated one by one.
 func (s *Service) Delivered(ctx context.Context, peer string, receipts []*accord.Receipt) error {
 	now := s.Now()
 	return s.store.Update(ctx, func(tx accord.Tx) error {
-		var records [][]byte // ledger entries of the new receipts, appended together
+		ids := make([]string, len(receipts))
+		for i, rc := range receipts {
+			ids[i] = rc.MessageID
+		}
+		msgs, err := tx.MessagesByID(ids)
+		if err != nil {
+			return err
+		}
+		items, err := tx.OutboxItems(ids)
+		if err != nil {
+			return err
+		}
+		var reqIDs []string
+		for _, m := range msgs {
+			if m.Kind == accord.KindRequest {
+				reqIDs = append(reqIDs, m.RequestID)
+			}
+		}
+		reqs, err := tx.RequestsByID(reqIDs)
+		if err != nil {
+			return err
+		}
+		var (
+			fresh     []*accord.Receipt
+			delivered []string
+			events    []*accord.Event
+			records   [][]byte // ledger entries of the new receipts, appended together
+			seen      = make(map[string]bool, len(receipts))
+		)
 		for _, rc := range receipts {
-			m, err := tx.Message(rc.MessageID)
-			if err != nil {
-				return err
+			m, ok := msgs[rc.MessageID]
+			if !ok {
+				return accord.Errorf(accord.ENOTFOUND, "receipt for message %s: no such message", rc.MessageID)
 			}
 			if m.Digest != rc.Digest || m.Recipient != peer || rc.Receiver != peer {
 				return accord.Errorf(accord.EINVALID, "receipt for message %s does not match it", rc.MessageID)
 			}
+			it, ok := items[rc.MessageID]
+			if !ok {
+				return accord.Errorf(accord.ENOTFOUND, "receipt for message %s: the message was never queued", rc.MessageID)
+			}
 			// The receipt and the delivery are recorded together: an item
 			// delivered already had its receipt recorded by an earlier attempt.
-			it, err := tx.OutboxItem(rc.MessageID)
-			if err != nil {
-				return err
-			}
-			if !it.DeliveredAt.IsZero() {
+			if !it.DeliveredAt.IsZero() || seen[rc.MessageID] {
 				continue
 			}
-			if err := tx.AddReceipt(rc); err != nil {
-				return err
-			}
+			seen[rc.MessageID] = true
 			rec, err := receiptRecord(rc)
 			if err != nil {
 				return err
 			}
-			records = append(records, rec)
-			it.DeliveredAt, it.LastError = now, ""
-			if err := tx.UpdateOutbox(it); err != nil {
-				return err
-			}
+			fresh, delivered, records = append(fresh, rc), append(delivered, rc.MessageID), append(records, rec)
 			if m.Kind != accord.KindRequest {
 				continue
 			}
-			r, err := tx.Request(m.RequestID)
-			if err != nil {
-				return err
+			r, ok := reqs[m.RequestID]
+			if !ok {
+				return accord.Errorf(accord.ENOTFOUND, "receipt for message %s: request %s not found", rc.MessageID, m.RequestID)
 			}
 			var e *accord.Event
 			if r.Status == accord.StatusSent {
@@ -528,9 +304,16 @@ func (s *Service) Delivered(ctx context.Context, peer string, receipts []*accord
 			if err := tx.UpdateRequest(r); err != nil {
 				return err
 			}
-			if err := tx.AddEvent(e); err != nil {
-				return err
-			}
+			events = append(events, e)
+		}
+		if err := tx.AddReceipts(fresh); err != nil {
+			return err
+		}
+		if err := tx.SetDelivered(delivered, now); err != nil {
+			return err
+		}
+		if err := tx.AddEvents(events); err != nil {
+			return err
 		}
 		return appendLedger(tx, records)
 	})
