@@ -4,6 +4,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/accord-cyber/accord"
@@ -219,8 +220,25 @@ func (t *tx) insertChunks(table string, cols, n int, row func(i int, args []any)
 }
 
 // valuesInsert returns "INSERT INTO table VALUES (?, …), …" with n rows of
-// cols parameters.
+// cols parameters. The texts are kept: a batch of a given size recurs.
 func valuesInsert(table string, cols, n int) string {
+	key := insertKey{table, cols, n}
+	if s, ok := insertTexts.Load(key); ok {
+		return s.(string)
+	}
+	s := buildValuesInsert(table, cols, n)
+	insertTexts.Store(key, s)
+	return s
+}
+
+type insertKey struct {
+	table   string
+	cols, n int
+}
+
+var insertTexts sync.Map // insertKey → string
+
+func buildValuesInsert(table string, cols, n int) string {
 	var b strings.Builder
 	b.Grow(len(table) + 20 + n*(cols*3+2))
 	b.WriteString("INSERT INTO ")
