@@ -55,7 +55,13 @@ func (c *checker) errf(path, format string, args ...any) {
 	if len(c.errs) >= maxErrors {
 		return
 	}
-	c.errs = append(c.errs, &Error{ID: c.id, Index: c.index, Path: path, Message: fmt.Sprintf(format, args...)})
+	msg := fmt.Sprintf(format, args...)
+	for _, e := range c.errs {
+		if e.Path == path && e.Message == msg {
+			return // the same fault found by two rules
+		}
+	}
+	c.errs = append(c.errs, &Error{ID: c.id, Index: c.index, Path: path, Message: msg})
 }
 
 // class is the kind of STIX object, which decides the common properties.
@@ -115,6 +121,9 @@ func (c *checker) object(m map[string]any) {
 		common = sdoCommon
 	}
 	c.fields(m, "", common)
+	if cls != classSCO && cls != classMarking {
+		c.order(m, "created", "modified", false)
+	}
 	if spec != nil {
 		c.fields(m, "", spec.fields)
 		if spec.rule != nil {
