@@ -143,7 +143,7 @@ var validFixtures = map[string]map[string]any{
 	}),
 	"email-message": sco("email-message", "email-message--72b7698f-10c2-565a-a2a6-b4996a2f2265", map[string]any{
 		"is_multipart": true, "from_ref": "email-addr--2d77a846-6264-5d51-b586-e43822ea1ea3", "subject": "Check this",
-		"body_multipart": []any{map[string]any{"content_type": "text/plain", "body": "Hello"}},
+		"body_multipart":           []any{map[string]any{"content_type": "text/plain", "body": "Hello"}},
 		"additional_header_fields": map[string]any{"X-Mailer": "Mutt"},
 	}),
 	"artifact": sco("artifact", "artifact--6f437177-6e48-5cf8-9d9e-872a2bddd641", map[string]any{
