@@ -19,6 +19,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/accord-cyber/accord"
+	"github.com/accord-cyber/accord/blob"
 	"github.com/accord-cyber/accord/node"
 	"github.com/accord-cyber/accord/sqlite"
 )
@@ -26,12 +27,19 @@ import (
 // start is the fixture clock's first reading.
 var start = time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
 
-// fixture is one node: a real SQLite store in a temporary directory, a real
-// node.Service with a clock the test moves, and the handler under test. The
-// node belongs to us-cert (US) and knows cncert (CN) as a local party.
+// evidenceLimit is the fixture's evidence.max_bytes: 2 MiB, more than the
+// API's default body limit (1 MiB), which uploads must not be held to.
+const evidenceLimit int64 = 2 << 20
+
+// fixture is one node: a real SQLite store and a real evidence store
+// (limited to evidenceLimit) in a temporary directory, a real node.Service
+// with a clock the test moves, and the handler under test. The node belongs
+// to us-cert (US) and knows cncert (CN) as a local party.
 type fixture struct {
 	t      *testing.T
 	db     *sqlite.DB
+	blobs  *blob.Store
+	bdir   string // the evidence store's directory
 	svc    *node.Service
 	srv    *server
 	now    time.Time
@@ -51,9 +59,15 @@ func newFixture(t *testing.T) *fixture {
 		t.Fatalf("sqlite.Open: %v", err)
 	}
 	t.Cleanup(func() { db.Close() })
-	f := &fixture{t: t, db: db, now: start, tokens: map[accord.Role]string{}, log: &bytes.Buffer{}}
+	bdir := filepath.Join(t.TempDir(), "evidence")
+	blobs, err := blob.Open(bdir, blob.Options{MaxSize: evidenceLimit})
+	if err != nil {
+		t.Fatalf("blob.Open: %v", err)
+	}
+	f := &fixture{t: t, db: db, blobs: blobs, bdir: bdir, now: start, tokens: map[accord.Role]string{}, log: &bytes.Buffer{}}
 	f.svc = node.New(node.Config{
 		Store:     db,
+		Blobs:     blobs,
 		Agreement: accord.DefaultAgreement(),
 		Clock:     accord.ClockFunc(func() time.Time { return f.now }),
 		Self:      "us-cert",
@@ -120,7 +134,7 @@ func (f *fixture) send(method, path, token, body, contentType string) *httptest.
 	return rec
 }
 
-// snapshot is everything the store holds that the API can change.
+// snapshot is everything the stores hold that the API can change.
 type snapshot struct {
 	Parties  []*accord.Party
 	Users    []*accord.User
@@ -128,12 +142,16 @@ type snapshot struct {
 	Requests []*accord.Request
 	Events   map[string][]*accord.Event
 	Answers  map[string][]*accord.Answer
+	Evidence []*accord.Evidence
+	Custody  map[string][]*accord.CustodyEvent
+	Blobs    []blob.Info
 }
 
-// snapshot reads the whole store in one View transaction.
+// snapshot reads the whole store in one View transaction, and lists the
+// evidence store.
 func (f *fixture) snapshot() snapshot {
 	f.t.Helper()
-	s := snapshot{Events: map[string][]*accord.Event{}, Answers: map[string][]*accord.Answer{}}
+	s := snapshot{Events: map[string][]*accord.Event{}, Answers: map[string][]*accord.Answer{}, Custody: map[string][]*accord.CustodyEvent{}}
 	err := f.db.View(context.Background(), func(tx accord.Tx) (err error) {
 		if s.Parties, err = tx.Parties(); err != nil {
 			return err
@@ -155,10 +173,25 @@ func (f *fixture) snapshot() snapshot {
 				return err
 			}
 		}
+		if s.Evidence, err = tx.EvidenceOf(""); err != nil {
+			return err
+		}
+		for _, e := range s.Evidence {
+			if s.Custody[e.ID], err = tx.CustodyEvents(e.ID); err != nil {
+				return err
+			}
+		}
 		return nil
 	})
 	if err != nil {
 		f.t.Fatalf("snapshot: %v", err)
+	}
+	err = f.blobs.Walk(context.Background(), func(i blob.Info) error {
+		s.Blobs = append(s.Blobs, i)
+		return nil
+	})
+	if err != nil {
+		f.t.Fatalf("snapshot: walk blobs: %v", err)
 	}
 	return s
 }
@@ -186,10 +219,11 @@ func problemOf(t *testing.T, rec *httptest.ResponseRecorder, wantStatus int) pro
 }
 
 // setupStates opens two cases (us-cert-C0001 for requests, us-cert-C0002
-// to close) and records, through the service, one outgoing request of
-// us-cert to cncert per entry of states, driven to the named status. cncert
-// is a local party, so its steps may be recorded here. It returns the ids
-// by key, with "case" and "case2" for the cases.
+// to close) with an item of evidence of the first, and records, through the
+// service, one outgoing request of us-cert to cncert per entry of states,
+// driven to the named status. cncert is a local party, so its steps may be
+// recorded here. It returns the ids by key, with "case" and "case2" for the
+// cases and "evidence" for the item.
 func (f *fixture) setupStates(states map[string]accord.Status) map[string]string {
 	f.t.Helper()
 	ctx := context.Background()
@@ -201,6 +235,12 @@ func (f *fixture) setupStates(states map[string]accord.Status) map[string]string
 		}
 		ids[key] = c.ID
 	}
+	e, err := f.svc.AddEvidence(ctx, admin, node.NewEvidence{CaseID: ids["case"], Name: "netflow.csv", Reason: "exported from the collector"},
+		strings.NewReader("192.0.2.17,198.51.100.23,443\n"))
+	if err != nil {
+		f.t.Fatalf("AddEvidence: %v", err)
+	}
+	ids["evidence"] = e.ID
 	path := map[accord.Status][]accord.Action{
 		accord.StatusSent:          nil,
 		accord.StatusAcknowledged:  {accord.ActionAcknowledge},

@@ -269,8 +269,9 @@ func TestOpenAPIDocumentsEveryRoute(t *testing.T) {
 			// Request body: present exactly when the route reads one, with
 			// the Go body type's fields and no others.
 			rb, hasBody := op["requestBody"].(map[string]any)
-			if (rt.ep.body != nil) != hasBody {
-				t.Fatalf("route reads a body: %v; document has requestBody: %v", rt.ep.body != nil, hasBody)
+			reads := rt.ep.body != nil || rt.ep.stream
+			if reads != hasBody {
+				t.Fatalf("route reads a body: %v; document has requestBody: %v", reads, hasBody)
 			}
 			if !hasBody {
 				return
@@ -284,6 +285,16 @@ func TestOpenAPIDocumentsEveryRoute(t *testing.T) {
 				}
 			}
 			method, path, _ := strings.Cut(rt.pattern, " ")
+			if rt.ep.stream {
+				// A streamed body is a file's bytes, not JSON.
+				if _, _, ok := s.at(pointer("paths", path, strings.ToLower(method), "requestBody", "content", "application/octet-stream")); !ok {
+					t.Error("a streamed body is not documented as application/octet-stream")
+				}
+				if _, _, ok := s.at(pointer("paths", path, strings.ToLower(method), "requestBody", "content", "application/json")); ok {
+					t.Error("a streamed body is documented as application/json")
+				}
+				return
+			}
 			sch, _, ok := s.at(pointer("paths", path, strings.ToLower(method), "requestBody", "content", "application/json", "schema"))
 			if !ok {
 				t.Fatal("requestBody has no application/json schema")
@@ -311,21 +322,22 @@ func TestOpenAPIDocumentsEveryRoute(t *testing.T) {
 // list it must equal, in order.
 func enumSchemas() map[string][]string {
 	return map[string][]string{
-		"RequestType": strs(accord.RequestTypes),
-		"Priority":    strs(accord.Priorities),
-		"Status":      strs(accord.Statuses),
-		"Action":      strs(accord.Actions),
-		"Category":    strs(accord.Categories),
-		"Sector":      accord.Sectors,
-		"TLP":         strs(accord.TLPs),
-		"Role":        strs(accord.Roles),
-		"Permission":  strs(accord.Permissions),
-		"Direction":   strs([]accord.Direction{accord.Outgoing, accord.Incoming}),
-		"Overdue":     strs([]accord.Overdue{accord.OverdueAcknowledge, accord.OverdueAnswer}),
-		"CaseStatus":  strs([]accord.CaseStatus{accord.CaseOpen, accord.CaseClosed}),
-		"PartyKind":   strs([]accord.PartyKind{accord.PartySelf, accord.PartyLocal, accord.PartyPeer}),
-		"MessageKind": strs(accord.MessageKinds),
-		"ErrorCode":   {accord.EINVALID, accord.ENOTFOUND, accord.ECONFLICT, accord.EUNAUTHORIZED, accord.EFORBIDDEN, accord.EUNAVAILABLE, accord.EINTERNAL},
+		"RequestType":      strs(accord.RequestTypes),
+		"Priority":         strs(accord.Priorities),
+		"Status":           strs(accord.Statuses),
+		"Action":           strs(accord.Actions),
+		"Category":         strs(accord.Categories),
+		"Sector":           accord.Sectors,
+		"TLP":              strs(accord.TLPs),
+		"Role":             strs(accord.Roles),
+		"Permission":       strs(accord.Permissions),
+		"Direction":        strs([]accord.Direction{accord.Outgoing, accord.Incoming}),
+		"Overdue":          strs([]accord.Overdue{accord.OverdueAcknowledge, accord.OverdueAnswer}),
+		"CaseStatus":       strs([]accord.CaseStatus{accord.CaseOpen, accord.CaseClosed}),
+		"PartyKind":        strs([]accord.PartyKind{accord.PartySelf, accord.PartyLocal, accord.PartyPeer}),
+		"MessageKind":      strs(accord.MessageKinds),
+		"CustodyEventKind": accord.CustodyEvents,
+		"ErrorCode":        {accord.EINVALID, accord.ENOTFOUND, accord.ECONFLICT, accord.EUNAUTHORIZED, accord.EFORBIDDEN, accord.EUNAVAILABLE, accord.EINTERNAL},
 	}
 }
 
@@ -406,7 +418,8 @@ func TestOpenAPIReferencesResolveAndSchemasCompile(t *testing.T) {
 		s.schemaAt(t, pointer("components", "schemas", name))
 	}
 	for _, name := range []string{"Case", "NewCase", "Party", "User", "Request", "RequestView", "RequestDetail", "Event", "Answer", "Agreement", "Problem",
-		"DeliverBody", "AcknowledgeBody", "AcceptBody", "DeclineBody", "AnswerBody", "RatingBody", "WithdrawBody", "CloseBody"} {
+		"DeliverBody", "AcknowledgeBody", "AcceptBody", "DeclineBody", "AnswerBody", "RatingBody", "WithdrawBody", "CloseBody",
+		"Evidence", "EvidenceDetail", "EvidenceList", "CustodyEvent", "CustodyBody"} {
 		if _, ok := schemas[name]; !ok {
 			t.Errorf("components.schemas.%s is missing", name)
 		}

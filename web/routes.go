@@ -24,8 +24,9 @@ type route struct {
 }
 
 // routes is the whole API. openapi.json documents exactly these rows, and
-// the tests drive every POST row with bad input; add a row here and both
-// follow.
+// the tests drive every POST row with bad input (TestWriteRoutesRefuseBadInput
+// the JSON ones, TestEvidenceUploadRefusals the streamed ones); add a row
+// here and both follow.
 func (s *server) routes() []route {
 	return []route{
 		{"GET /healthz", public, plain(s.healthz), "Report whether the node and its store answer."},
@@ -47,11 +48,15 @@ func (s *server) routes() []route {
 		{"POST /api/v1/cases", accord.PermWriteCases, body(s, s.createCase), "Open a case."},
 		{"GET /api/v1/cases/{id}", accord.PermRead, plain(s.getCase), "Show one case."},
 		{"POST /api/v1/cases/{id}/close", accord.PermWriteCases, body(s, s.closeCase), "Close an open case."},
+		{"GET /api/v1/cases/{id}/evidence", accord.PermRead, plain(s.listCaseEvidence), "List a case's evidence."},
+		{"POST /api/v1/cases/{id}/evidence", accord.PermWriteCases, stream(s.uploadCaseEvidence), "Store the request body, streamed, as evidence of a case and open its chain of custody."},
 
 		{"GET /api/v1/requests", accord.PermRead, plain(s.listRequests), "List requests, most recently sent first, with the total matching."},
 		{"POST /api/v1/requests", accord.PermWriteRequests, body(s, s.createRequest), "Record an outgoing request, or an incoming one received by other means."},
 		{"GET /api/v1/requests/{id}", accord.PermRead, plain(s.getRequest), "Show one request with its events, answers and allowed actions."},
 		{"GET /api/v1/requests/{id}/messages", accord.PermRead, plain(s.listMessages), "The signed messages exchanged about one request, with their receipts."},
+		{"GET /api/v1/requests/{id}/evidence", accord.PermRead, plain(s.listRequestEvidence), "List the evidence of a request: its own items and those attached to this node's answers."},
+		{"POST /api/v1/requests/{id}/evidence", accord.PermWriteCases, stream(s.uploadRequestEvidence), "Store the request body, streamed, as evidence of a request and open its chain of custody."},
 		{"GET /api/v1/ledger", accord.PermRead, plain(s.ledgerHead), "The ledger's current size and RFC 6962 root hash."},
 		{"GET /api/v1/ledger/inclusion", accord.PermRead, plain(s.ledgerInclusion), "Prove that a message or its receipt is in the ledger."},
 		{"GET /api/v1/ledger/consistency", accord.PermRead, plain(s.ledgerConsistency), "Prove that the ledger at one size is a prefix of the ledger at a larger size."},
@@ -63,6 +68,10 @@ func (s *server) routes() []route {
 		{"POST /api/v1/requests/{id}/rating", accord.PermWriteRequests, act[ratingBody](s), "Record the requester's rating (1–5) of the final answer."},
 		{"POST /api/v1/requests/{id}/withdraw", accord.PermWriteRequests, act[withdrawBody](s), "Record that the requester withdraws the request."},
 		{"POST /api/v1/requests/{id}/close", accord.PermWriteRequests, act[closeBody](s), "Record that the requester closes the request."},
+
+		{"GET /api/v1/evidence/{id}", accord.PermRead, plain(s.getEvidence), "Show one item of evidence with its chain of custody."},
+		{"GET /api/v1/evidence/{id}/content", accord.PermRead, plain(s.evidenceContent), "Download an item's file; the download is recorded in its chain of custody."},
+		{"POST /api/v1/evidence/{id}/custody", accord.PermWriteCases, body(s, s.recordCustody), "Record a custody event (sealed, accessed, verified) on an item."},
 	}
 }
 
@@ -73,14 +82,20 @@ type handlerFunc func(w http.ResponseWriter, r *http.Request, a accord.Actor) er
 
 // endpoint is what a route runs: the handler and, for routes that read a
 // JSON body, the Go type the body decodes into (for the tests and the
-// OpenAPI check).
+// OpenAPI check), or stream for routes whose body is a file's raw bytes.
 type endpoint struct {
-	serve handlerFunc
-	body  reflect.Type
+	serve  handlerFunc
+	body   reflect.Type
+	stream bool
 }
 
 // plain is an endpoint that reads no body.
 func plain(h handlerFunc) endpoint { return endpoint{serve: h} }
+
+// stream is an endpoint whose body is a file's raw bytes, which h reads
+// itself as they arrive: not decoded, and not capped by MaxBodyBytes (the
+// evidence store's own limit applies).
+func stream(h handlerFunc) endpoint { return endpoint{serve: h, stream: true} }
 
 // std adapts a standard handler (one that writes its own errors).
 func std(h http.Handler) endpoint {
