@@ -233,6 +233,15 @@ func (d *Decoder) arm() {
 }
 
 func (d *Decoder) syntax(path string, err error) error {
+	e := d.syntaxError(path, err)
+	var se *Error
+	if errors.As(e, &se) && se.Index >= 0 {
+		se.ID = "" // the fault is in that object, not in the bundle
+	}
+	return e
+}
+
+func (d *Decoder) syntaxError(path string, err error) error {
 	if errors.Is(err, errTooLarge) {
 		return &Error{ID: d.bundleName(), Index: d.objectIndex(path), Path: path, Message: fmt.Sprintf("larger than the limit of %d bytes", d.MaxObjectSize)}
 	}

@@ -45,9 +45,7 @@ func Parse(data []byte) (*Object, error) {
 }
 
 func parse(data []byte, index int) (*Object, error) {
-	if !json.Valid(data) {
-		return nil, &Error{Index: index, Message: "not valid JSON"}
-	}
+	// json.Compact checks the syntax as it goes.
 	var buf bytes.Buffer
 	buf.Grow(len(data))
 	if err := json.Compact(&buf, data); err != nil {
@@ -78,12 +76,26 @@ func fromCompact(raw []byte) (*Object, *scanError) {
 		o.props = append(o.props, member{name: name, value: value})
 		switch name {
 		case "type":
-			_ = json.Unmarshal(value, &o.typ)
+			o.typ = stringValue(value)
 		case "id":
-			_ = json.Unmarshal(value, &o.id)
+			o.id = stringValue(value)
 		}
 	})
 	return o, err
+}
+
+// stringValue returns the string a JSON value holds, or "" for any other
+// value.
+func stringValue(v []byte) string {
+	if len(v) < 2 || v[0] != '"' {
+		return ""
+	}
+	if bytes.IndexByte(v, '\\') < 0 {
+		return string(v[1 : len(v)-1])
+	}
+	var s string
+	_ = json.Unmarshal(v, &s)
+	return s
 }
 
 // safeID is the id if it is well formed enough to name the object in a
@@ -358,4 +370,90 @@ func joinPath(path, name string) string {
 		return name
 	}
 	return path + "." + name
+}
+
+// tree decodes the object into maps, lists, strings, json.Numbers, bools
+// and nils, as encoding/json does with UseNumber, but straight from the
+// compact bytes it already checked: validation reads every object this
+// way, and reflection made it the decoder's bottleneck.
+func (o *Object) tree() (map[string]any, error) {
+	s := scanner{data: o.raw}
+	v, err := s.tree()
+	if err != nil {
+		return nil, err
+	}
+	m, ok := v.(map[string]any)
+	if !ok {
+		return nil, errors.New("not an object")
+	}
+	return m, nil
+}
+
+func (s *scanner) tree() (any, error) {
+	switch c := s.data[s.pos]; c {
+	case '{':
+		m := map[string]any{}
+		s.pos++
+		if s.data[s.pos] == '}' {
+			s.pos++
+			return m, nil
+		}
+		for {
+			k, err := s.str()
+			if err != nil {
+				return nil, err
+			}
+			s.pos++ // ':'
+			v, err := s.tree()
+			if err != nil {
+				return nil, err
+			}
+			m[k] = v
+			c := s.data[s.pos]
+			s.pos++
+			if c == '}' {
+				return m, nil
+			}
+		}
+	case '[':
+		var l []any
+		s.pos++
+		if s.data[s.pos] == ']' {
+			s.pos++
+			return []any{}, nil
+		}
+		for {
+			v, err := s.tree()
+			if err != nil {
+				return nil, err
+			}
+			l = append(l, v)
+			c := s.data[s.pos]
+			s.pos++
+			if c == ']' {
+				return l, nil
+			}
+		}
+	case '"':
+		return s.str()
+	case 't':
+		s.pos += 4
+		return true, nil
+	case 'f':
+		s.pos += 5
+		return false, nil
+	case 'n':
+		s.pos += 4
+		return nil, nil
+	default:
+		start := s.pos
+		for s.pos < len(s.data) {
+			switch s.data[s.pos] {
+			case ',', '}', ']':
+				return json.Number(s.data[start:s.pos]), nil
+			}
+			s.pos++
+		}
+		return json.Number(s.data[start:s.pos]), nil
+	}
 }

@@ -1,7 +1,6 @@
 package stix
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -24,10 +23,8 @@ func (o *Object) Validate() error { return o.validate(-1) }
 
 func (o *Object) validate(index int) error {
 	c := &checker{id: o.safeID(), index: index, specs: specs}
-	var m map[string]any
-	dec := json.NewDecoder(bytes.NewReader(o.raw))
-	dec.UseNumber()
-	if err := dec.Decode(&m); err != nil || m == nil {
+	m, err := o.tree()
+	if err != nil {
 		c.errf("", "must be a JSON object")
 		return c.errs
 	}
