@@ -39,23 +39,26 @@ var (
 
 // messagePayload is the signed content of a message envelope.
 type messagePayload struct {
+	// Fields in key order: encoding/json then writes the canonical form
+	// (see canonical).
+	Body      json.RawMessage    `json:"body"`
+	CreatedAt string             `json:"created_at"`
 	ID        string             `json:"id"`
 	Kind      accord.MessageKind `json:"kind"`
-	Sender    string             `json:"sender"`
 	Recipient string             `json:"recipient"`
 	RequestID string             `json:"request_id"`
+	Sender    string             `json:"sender"`
 	Seq       int                `json:"seq"`
-	CreatedAt string             `json:"created_at"`
-	Body      json.RawMessage    `json:"body"`
 }
 
-// receiptPayload is the signed content of a receipt envelope.
+// receiptPayload is the signed content of a receipt envelope, its fields in
+// key order.
 type receiptPayload struct {
-	MessageID  string `json:"message_id"`
 	Digest     string `json:"digest"`
-	Sender     string `json:"sender"`
-	Receiver   string `json:"receiver"`
+	MessageID  string `json:"message_id"`
 	ReceivedAt string `json:"received_at"`
+	Receiver   string `json:"receiver"`
+	Sender     string `json:"sender"`
 }
 
 // Digest returns the hex SHA-256 of an envelope's compact serialisation: the
@@ -63,15 +66,6 @@ type receiptPayload struct {
 func Digest(jws []byte) string {
 	sum := sha256.Sum256(jws)
 	return hex.EncodeToString(sum[:])
-}
-
-// canonical returns the RFC 8785 canonical JSON of v.
-func canonical(v any) ([]byte, error) {
-	raw, err := json.Marshal(v)
-	if err != nil {
-		return nil, err
-	}
-	return jcs.Transform(raw)
 }
 
 // sealMessage checks m, normalises its time and body and signs it with key as
@@ -420,8 +414,7 @@ func open(jws []byte, typ string, keyOf func(party string) (ed25519.PublicKey, e
 	if !ed25519.Verify(key, jws[:dot2], sig) {
 		return "", nil, accord.Errorf(accord.EUNAUTHORIZED, "the JWS signature does not verify with the signing key of %s", kid)
 	}
-	c, err := jcs.Transform(payload)
-	if err != nil || !bytes.Equal(c, payload) {
+	if !isCanonical(payload) {
 		return "", nil, accord.Errorf(accord.EINVALID, "the payload is not RFC 8785 canonical JSON")
 	}
 	return kid, payload, nil
