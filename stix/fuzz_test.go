@@ -4,11 +4,11 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"time"
 	"io"
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 )
 
 // FuzzDecode feeds arbitrary bytes to the bundle decoder (and to Parse) and
