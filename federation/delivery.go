@@ -25,7 +25,7 @@ import (
 
 // Defaults of DelivererOptions.
 const (
-	DefaultBatch          = 128
+	DefaultBatch          = 256 // the peer's DefaultMaxBatch: fewer, larger transactions on both sides
 	DefaultBaseDelay      = 250 * time.Millisecond
 	DefaultMaxDelay       = time.Minute
 	DefaultIdleInterval   = time.Second
