@@ -259,3 +259,122 @@ func buildValuesInsert(table string, cols, n int) string {
 	}
 	return b.String()
 }
+
+// updateSet and updateWhere are the columns UpdateRequest sets and those it
+// compares (after id and the expected seq), in its argument order.
+var (
+	updateSet = []string{"status", "received_at", "acknowledge_by", "answer_by", "agreement_digest",
+		"acknowledged_at", "accepted_at", "declined_at", "decline_ground", "decline_text",
+		"first_answered_at", "answered_at", "rated_at", "rating", "rating_comment",
+		"closed_at", "withdrawn_at", "preserve_until", "updated_at", "seq"}
+	updateWhere = []string{"case_id", "from_party", "to_party", "type", "priority",
+		"subject", "body", "legal_basis", "external_ref", "sent_at", "created_by", "created_at"}
+)
+
+// updateArgs returns UpdateRequest's statement arguments for r.
+func updateArgs(args []any, r *accord.Request) []any {
+	return append(args, string(r.Status), timeArg(r.ReceivedAt), timeArg(r.AcknowledgeBy), timeArg(r.AnswerBy), r.AgreementDigest,
+		timeArg(r.AcknowledgedAt), timeArg(r.AcceptedAt), timeArg(r.DeclinedAt), r.DeclineGround, r.DeclineText,
+		timeArg(r.FirstAnsweredAt), timeArg(r.AnsweredAt), timeArg(r.RatedAt), r.Rating, r.RatingComment,
+		timeArg(r.ClosedAt), timeArg(r.WithdrawnAt), timeArg(r.PreserveUntil), timeArg(r.UpdatedAt), r.Seq,
+		r.ID, r.Seq-1, textArg(r.CaseID), r.From, r.To, string(r.Type), string(r.Priority),
+		r.Subject, r.Body, r.LegalBasis, r.ExternalRef, timeArg(r.SentAt), r.CreatedBy, timeArg(r.CreatedAt))
+}
+
+// UpdateRequests updates rs as UpdateRequest would one after the other, all
+// or none, with one UPDATE … FROM (VALUES …) per few hundred requests.
+// When a statement changes fewer rows than it names (a stale seq, a fixed
+// field changed, an unknown id, an id twice) or breaks a constraint, the
+// updates are tried again one by one so that the error names the request
+// and the field.
+func (t *tx) UpdateRequests(rs []*accord.Request) error {
+	if err := t.writable("update requests"); err != nil {
+		return err
+	}
+	if len(rs) == 0 {
+		return nil
+	}
+	if _, err := t.exec(sSavepoint); err != nil {
+		return translate(err, "update requests: open a savepoint")
+	}
+	err := t.updateChunks(rs)
+	if code := accord.ErrorCode(err); err == errFewerRows || code == accord.ECONFLICT || code == accord.EINVALID {
+		if _, rerr := t.exec(sRollbackTo); rerr != nil {
+			return translate(rerr, "update requests: roll back to the savepoint")
+		}
+		err = nil
+		for _, r := range rs {
+			if err = t.UpdateRequest(r); err != nil {
+				break
+			}
+		}
+	}
+	if err != nil {
+		if _, rerr := t.exec(sRollbackTo); rerr == nil {
+			_, _ = t.exec(sRelease)
+		}
+		return err
+	}
+	_, err = t.exec(sRelease)
+	return translate(err, "update requests: release the savepoint")
+}
+
+// errFewerRows tells UpdateRequests to find the request at fault.
+var errFewerRows = accord.Errorf(accord.ECONFLICT, "update requests: fewer rows changed than named")
+
+func (t *tx) updateChunks(rs []*accord.Request) error {
+	cols := 2 + len(updateSet) + len(updateWhere)
+	per := min(maxBatchParams/cols, maxRowsPerInsert)
+	for lo := 0; lo < len(rs); lo += per {
+		hi := min(lo+per, len(rs))
+		args := make([]any, 0, cols*(hi-lo))
+		for _, r := range rs[lo:hi] {
+			args = updateArgs(args, r)
+		}
+		res, err := t.tx.ExecContext(t.ctx, updateRequestsText(hi-lo), args...)
+		if err != nil {
+			return translate(err, "update requests %s to %s", rs[lo].ID, rs[hi-1].ID)
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return translate(err, "update requests %s to %s", rs[lo].ID, rs[hi-1].ID)
+		} else if n != int64(hi-lo) {
+			return errFewerRows
+		}
+	}
+	return nil
+}
+
+var updateTexts sync.Map // n → string
+
+// updateRequestsText returns the UPDATE … FROM (VALUES …) of n requests.
+func updateRequestsText(n int) string {
+	if s, ok := updateTexts.Load(n); ok {
+		return s.(string)
+	}
+	var b strings.Builder
+	b.WriteString("WITH v(")
+	names := append(append([]string{}, updateSet...), "id", "prev")
+	names = append(names, updateWhere...)
+	for i, c := range names {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString("v_" + c)
+	}
+	b.WriteString(") AS (")
+	b.WriteString(buildValuesInsert("x", len(names), n)[len("INSERT INTO x "):])
+	b.WriteString(") UPDATE requests SET ")
+	for i, c := range updateSet {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(c + " = v.v_" + c)
+	}
+	b.WriteString(" FROM v WHERE requests.id = v.v_id AND requests.seq = v.v_prev")
+	for _, c := range updateWhere {
+		b.WriteString(" AND requests." + c + " IS v.v_" + c)
+	}
+	s := b.String()
+	updateTexts.Store(n, s)
+	return s
+}
