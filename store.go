@@ -214,9 +214,6 @@ type Tx interface {
 	AddEvents(es []*Event) error
 	// CreateRequests inserts requests as CreateRequest does, all or none.
 	CreateRequests(rs []*Request) error
-	// UpdateRequests updates requests as UpdateRequest does, one after the
-	// other, all or none.
-	UpdateRequests(rs []*Request) error
 	// SetDelivered sets DeliveredAt to at and clears LastError on the
 	// undelivered outbox items of messageIDs; delivered items and ids
 	// without an item are left alone.

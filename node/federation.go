@@ -215,8 +215,8 @@ func (s *Service) DueOutbox(ctx context.Context, peer string, now time.Time, lim
 // Delivered implements federation.Node. A batch's receipts are recorded
 // with a few statements for the whole batch: one read each of the
 // messages, their outbox items and their requests, one insert of the
-// receipts, of the delivery events and of the requests, one update of the
-// outbox.
+// receipts and of the delivery events, one update of the outbox; only the
+// requests are updated one by one.
 func (s *Service) Delivered(ctx context.Context, peer string, receipts []*accord.Receipt) error {
 	now := s.Now()
 	return s.store.Update(ctx, func(tx accord.Tx) error {
@@ -245,7 +245,6 @@ func (s *Service) Delivered(ctx context.Context, peer string, receipts []*accord
 		var (
 			fresh     []*accord.Receipt
 			delivered []string
-			updated   []*accord.Request
 			events    []*accord.Event
 			records   [][]byte // ledger entries of the new receipts, appended together
 			seen      = make(map[string]bool, len(receipts))
@@ -302,12 +301,12 @@ func (s *Service) Delivered(ctx context.Context, peer string, receipts []*accord
 				r.Seq++
 				r.UpdatedAt = now
 			}
-			updated, events = append(updated, r), append(events, e)
+			if err := tx.UpdateRequest(r); err != nil {
+				return err
+			}
+			events = append(events, e)
 		}
 		if err := tx.AddReceipts(fresh); err != nil {
-			return err
-		}
-		if err := tx.UpdateRequests(updated); err != nil {
 			return err
 		}
 		if err := tx.SetDelivered(delivered, now); err != nil {

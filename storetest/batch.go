@@ -16,7 +16,6 @@ func batchTests() []test {
 		{"Large", testBatchLarge},
 		{"AllOrNothing", testBatchAllOrNothing},
 		{"SetDelivered", testSetDelivered},
-		{"UpdateRequests", testUpdateRequests},
 		{"ViewCannotWrite", testBatchViewCannotWrite},
 	}
 }
@@ -294,64 +293,7 @@ func testBatchViewCannotWrite(t *testing.T, s accord.Store) {
 		"AddMessages":    func(tx accord.Tx) error { return tx.AddMessages(ms) },
 		"AddReceipts":    func(tx accord.Tx) error { return tx.AddReceipts(rcs) },
 		"SetDelivered":   func(tx accord.Tx) error { return tx.SetDelivered([]string{ms[0].ID}, at(0)) },
-		"UpdateRequests": func(tx accord.Tx) error { return tx.UpdateRequests(rs) },
 	} {
 		checkCode(t, name+" in a View", tryView(s, fn), accord.EINTERNAL)
 	}
-}
-
-// testUpdateRequests: a batch of updates is applied as the one-row updates
-// would be, one after the other; a batch with a bad update applies none and
-// names the request (and the field).
-func testUpdateRequests(t *testing.T, s accord.Store) {
-	seed(t, s)
-	rs, _, _, _ := batchFixture()
-	update(t, s, func(tx accord.Tx) error { return tx.CreateRequests(rs) })
-	step := func(r *accord.Request, n int) *accord.Request {
-		c := *r
-		h := func(k int) time.Time { return elsewhere(at(time.Duration(10*n+k)*time.Hour + 3*time.Microsecond)) }
-		c.Status, c.Seq = accord.StatusAcknowledged, r.Seq+1
-		c.ReceivedAt, c.AcknowledgeBy, c.AnswerBy, c.AcknowledgedAt, c.UpdatedAt = h(1), h(2), h(3), h(4), h(5)
-		c.Rating, c.RatingComment, c.DeclineGround, c.AgreementDigest = 1+n%5, fmt.Sprintf("step %d", n), "", "sha256:11"
-		c.AcceptedAt, c.ClosedAt = time.Time{}, time.Time{}
-		return &c
-	}
-	// The second request twice: its two steps apply in order.
-	a, b1 := step(rs[0], 1), step(rs[1], 1)
-	b2 := step(b1, 2)
-	update(t, s, func(tx accord.Tx) error { return tx.UpdateRequests([]*accord.Request{a, b1, b2}) })
-	checkDiff(t, "first request after UpdateRequests", a, getRequest(t, s, a.ID))
-	checkDiff(t, "second request after two updates", b2, getRequest(t, s, b2.ID))
-
-	// A stale seq, a fixed field, an unknown request: nothing of the batch applies.
-	stale := step(rs[0], 3) // from the created state, not from a
-	fixed := step(a, 4)
-	fixed.Subject = "rewritten"
-	unknown := step(rs[0], 5)
-	unknown.ID = "us-cert-R0404"
-	outOfRange := step(a, 7)
-	outOfRange.Rating = 9
-	for _, tc := range []struct {
-		name  string
-		bad   *accord.Request
-		code  string
-		field string
-	}{
-		{"a stale seq", stale, accord.ECONFLICT, ""},
-		{"a fixed field changed", fixed, accord.EINVALID, "subject"},
-		{"an unknown request", unknown, accord.ENOTFOUND, ""},
-		{"a value the schema refuses", outOfRange, accord.EINVALID, ""},
-	} {
-		good := step(b2, 6)
-		err := tryUpdate(s, func(tx accord.Tx) error { return tx.UpdateRequests([]*accord.Request{good, tc.bad}) })
-		checkCode(t, "UpdateRequests with "+tc.name, err, tc.code)
-		if err != nil && !strings.Contains(err.Error(), tc.bad.ID) {
-			t.Errorf("UpdateRequests with %s: %v does not name %s", tc.name, err, tc.bad.ID)
-		}
-		if ae, ok := err.(*accord.Error); tc.field != "" && (!ok || ae.Field != tc.field) {
-			t.Errorf("UpdateRequests with %s: %#v, want Field %s", tc.name, err, tc.field)
-		}
-		checkDiff(t, "second request after a failed batch ("+tc.name+")", b2, getRequest(t, s, b2.ID))
-	}
-	checkDiff(t, "first request after failed batches", a, getRequest(t, s, a.ID))
 }
