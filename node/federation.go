@@ -68,6 +68,11 @@ var kindOf = map[accord.Action]accord.MessageKind{
 }
 
 // enqueue signs a message about r for the peer and queues it, inside tx.
+//
+// Message ids are UUIDv7, ordered by time: messages, receipts and ledger
+// records are indexed by them on both nodes, and ids in creation order
+// land in the last pages of those indexes instead of anywhere, so a batch
+// writes a few pages of each instead of one per message.
 func (s *Service) enqueue(tx accord.Tx, r *accord.Request, peer string, kind accord.MessageKind, body any, now time.Time) (*accord.Message, error) {
 	if s.sealer == nil {
 		return nil, accord.Errorf(accord.EUNAVAILABLE, "this node has no signing identity: it cannot exchange messages with %s", peer)
@@ -80,7 +85,11 @@ func (s *Service) enqueue(tx accord.Tx, r *accord.Request, peer string, kind acc
 	if err != nil {
 		return nil, err
 	}
-	m := &accord.Message{ID: uuid.NewString(), Kind: kind, Sender: s.self, Recipient: peer, RequestID: r.ID,
+	id, err := uuid.NewV7()
+	if err != nil {
+		return nil, accord.Internal(err, "make a message id")
+	}
+	m := &accord.Message{ID: id.String(), Kind: kind, Sender: s.self, Recipient: peer, RequestID: r.ID,
 		Seq: last + 1, CreatedAt: now, Body: raw}
 	if err := s.sealer.Seal(m); err != nil {
 		return nil, fmt.Errorf("sign %s message: %w", kind, err)
