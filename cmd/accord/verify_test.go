@@ -8,6 +8,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -18,6 +19,9 @@ import (
 	"golang.org/x/mod/sumdb/tlog"
 
 	"github.com/accord-cyber/accord"
+	"github.com/accord-cyber/accord/federation"
+	"github.com/accord-cyber/accord/ledger"
+	"github.com/accord-cyber/accord/node"
 )
 
 // TestVerifyCatchesTampering plays the demo, then tampers with copies of
@@ -172,6 +176,38 @@ func TestVerifyCatchesTampering(t *testing.T) {
 		t.Logf("verify: %s", stdout)
 		if code != 1 || !strings.Contains(stdout, "evidence "+ev.ID) {
 			t.Errorf("verify after an evidence file was replaced: exit %d, %s", code, stdout)
+		}
+	})
+
+	// The node's latest checkpoint replaced by the same tree head signed
+	// with another key (someone who rewrote the log and re-signed it, but
+	// not with the node's key).
+	t.Run("a checkpoint replaced by one signed with another key", func(t *testing.T) {
+		copyHome := filepath.Join(t.TempDir(), "us-cert")
+		copyDir(t, home, copyHome)
+		db, err := sql.Open("sqlite", filepath.Join(copyHome, "accord.db"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		var size int64
+		var hash []byte
+		if err := db.QueryRow(`SELECT size, hash FROM checkpoints WHERE party = 'us-cert' ORDER BY size DESC LIMIT 1`).Scan(&size, &hash); err != nil {
+			t.Fatalf("the demo left no checkpoint of us-cert: %v", err)
+		}
+		other, err := federation.GenerateIdentity("us-cert", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		forged, err := other.SignCheckpoint(ledger.Checkpoint{Origin: node.LogOrigin("us-cert"), Size: size, Hash: tlog.Hash(hash)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		sqlExec(t, db, `UPDATE checkpoints SET note = ? WHERE party = 'us-cert' AND size = ?`, forged, size)
+		stdout, _, code := run(t, copyHome, time.Now().UTC(), "verify", "--json")
+		t.Logf("verify: %s", stdout)
+		if code != 1 || !strings.Contains(stdout, fmt.Sprintf("checkpoint of us-cert at size %d", size)) {
+			t.Errorf("verify after a checkpoint was re-signed by another key: exit %d, %s", code, stdout)
 		}
 	})
 }
