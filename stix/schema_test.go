@@ -11,14 +11,27 @@ import (
 	"testing"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
+
+	"github.com/accord-cyber/accord/internal/shareddata"
 )
 
-// The OASIS material is read where it lies, never copied into the project.
+// The OASIS material is read where it lies, never copied into the project
+// (see package shareddata for where that is).
 var (
-	stixData    = filepath.Join("..", "..", "shared", "data", "stix")
+	stixData    = sharedStix()
 	schemaDir   = filepath.Join(stixData, "schemas")
 	examplesDir = filepath.Join(stixData, "examples")
 )
+
+// sharedStix returns shared/data/stix, or a path that does not exist (the
+// tests that read it then fail naming it and the error).
+func sharedStix() string {
+	d, err := shareddata.Dir()
+	if err != nil {
+		return filepath.Join("shared-data-not-found", err.Error())
+	}
+	return filepath.Join(d, "stix")
+}
 
 // schemaBase is the prefix of the OASIS schemas' $ids; their relative $refs
 // resolve under it.
