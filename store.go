@@ -219,6 +219,31 @@ type Tx interface {
 	// without an item are left alone.
 	SetDelivered(messageIDs []string, at time.Time) error
 
+	// Threat intelligence: STIX objects, their cases, their observables.
+
+	// ObjectDigests returns the digests of the stored versions among keys.
+	ObjectDigests(keys []ObjectKey) (map[ObjectKey]string, error)
+	// AddObjects stores object versions in order, setting nothing; all or
+	// none. ECONFLICT if a version (ID, Version) is stored already.
+	AddObjects(objs []*IntelObject) error
+	// LinkObjects puts the objects with the given ids in a case; links that
+	// exist are kept. EINVALID if the case does not exist.
+	LinkObjects(caseID string, objectIDs []string) error
+	// CaseObjects calls fn with every version of every object of a case,
+	// in the order they were added.
+	CaseObjects(caseID string, fn func(*IntelObject) error) error
+	// CountCaseObjects returns how many object versions a case holds.
+	CountCaseObjects(caseID string) (int, error)
+	// AddObservables stores observables; those stored already are kept.
+	AddObservables(obs []*Observable) error
+	// ObservableCases returns the cases holding an observable with one of
+	// the exact (Kind, Value) pairs of keys (ObjectID, Addr and Bits of the
+	// keys are ignored).
+	ObservableCases(keys []Observable) ([]ObservableHit, error)
+	// AddressCases returns the cases holding an ip or cidr observable whose
+	// Addr lies in [lo, hi] (16 bytes each) and whose Bits is at least bits.
+	AddressCases(lo, hi []byte, bits int) ([]ObservableHit, error)
+
 	// UpdateOutbox stores Attempts, NextAttemptAt, LastError and DeliveredAt
 	// of the item with o's MessageID. ENOTFOUND if absent.
 	UpdateOutbox(o *OutboxItem) error

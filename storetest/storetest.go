@@ -40,6 +40,7 @@ func Run(t *testing.T, open func(t *testing.T) accord.Store) {
 		{"Ledger", ledgerTests()},
 		{"Evidence", evidenceTests()},
 		{"Batch", batchTests()},
+		{"Intel", intelTests()},
 		{"Tx", txTests()},
 	}
 	for _, g := range groups {

@@ -1,0 +1,64 @@
+package accord
+
+import (
+	"encoding/json"
+	"time"
+)
+
+// IntelObject is one version of a STIX 2.1 object the node holds: imported
+// from a file, pulled over TAXII, shared by a peer or made here. Object is
+// its JSON exactly as received.
+type IntelObject struct {
+	ID          string `json:"id"`
+	Type        string `json:"type"`
+	Version     string `json:"version"` // modified, else created, else "" (cyber observables)
+	SpecVersion string `json:"spec_version"`
+	// TLP is the object's own TLP marking, "" when it has none (it then
+	// takes its case's).
+	TLP     TLP       `json:"tlp"`
+	AddedAt time.Time `json:"added_at"`
+	// Source says where it came from, e.g. "stix:bundle.json" or "misp:event.json".
+	Source string          `json:"source"`
+	Digest string          `json:"digest"` // hex SHA-256 of Object
+	Object json.RawMessage `json:"object"`
+}
+
+// ObjectKey names one version of an object.
+type ObjectKey struct {
+	ID, Version string
+}
+
+// ObservableKind is the kind of a normalised observable value.
+type ObservableKind string
+
+// Observable kinds. IP and CIDR values are compared by containment as well
+// as equality.
+const (
+	ObsIP     ObservableKind = "ip"
+	ObsCIDR   ObservableKind = "cidr"
+	ObsDomain ObservableKind = "domain"
+	ObsURL    ObservableKind = "url"
+	ObsEmail  ObservableKind = "email"
+	ObsMD5    ObservableKind = "md5"
+	ObsSHA1   ObservableKind = "sha1"
+	ObsSHA256 ObservableKind = "sha256"
+	ObsSHA512 ObservableKind = "sha512"
+)
+
+// Observable is a normalised value taken from an object (a cyber
+// observable, or an indicator's pattern), which correlation looks up. For
+// ObsIP and ObsCIDR, Addr is the 16-byte address (IPv4 mapped into IPv6)
+// and Bits the prefix length in that space (128 for an address).
+type Observable struct {
+	Kind     ObservableKind `json:"kind"`
+	Value    string         `json:"value"`
+	ObjectID string         `json:"object_id"`
+	Addr     []byte         `json:"-"`
+	Bits     int            `json:"-"`
+}
+
+// ObservableHit is an observable held in a case.
+type ObservableHit struct {
+	Observable
+	CaseID string `json:"case_id"`
+}

@@ -1,0 +1,201 @@
+package sqlite
+
+import (
+	"database/sql"
+	"encoding/json"
+	"errors"
+
+	"github.com/accord-cyber/accord"
+)
+
+const (
+	intelCols = `id, version, type, spec_version, tlp, added_at, source, digest, object`
+
+	sqlObjectDigests = `SELECT o.id, o.version, o.digest FROM intel_objects o
+		JOIN json_each(?) k ON o.id = k.value ->> 0 AND o.version = k.value ->> 1`
+	sqlCaseObjects = `SELECT ` + intelCols + ` FROM intel_objects
+		WHERE id IN (SELECT object_id FROM case_objects WHERE case_id = ?) ORDER BY pos`
+	sqlCountCaseObjects = `SELECT count(*) FROM intel_objects
+		WHERE id IN (SELECT object_id FROM case_objects WHERE case_id = ?)`
+	sqlObservableCases = `SELECT o.kind, o.value, o.object_id, o.addr, o.bits, c.case_id
+		FROM json_each(?) k
+		JOIN observables o ON o.kind = k.value ->> 0 AND o.value = k.value ->> 1
+		JOIN case_objects c ON c.object_id = o.object_id
+		ORDER BY o.kind, o.value, c.case_id, o.object_id`
+	sqlAddressCases = `SELECT o.kind, o.value, o.object_id, o.addr, o.bits, c.case_id
+		FROM observables o JOIN case_objects c ON c.object_id = o.object_id
+		WHERE o.addr BETWEEN ? AND ? AND o.bits >= ?
+		ORDER BY o.addr, o.bits, c.case_id, o.object_id`
+	sqlCaseExists = `SELECT 1 FROM cases WHERE id = ?`
+)
+
+// ObjectDigests returns the digests of the stored object versions among keys.
+func (t *tx) ObjectDigests(keys []accord.ObjectKey) (map[accord.ObjectKey]string, error) {
+	out := make(map[accord.ObjectKey]string, len(keys))
+	if len(keys) == 0 {
+		return out, nil
+	}
+	pairs := make([][2]string, len(keys))
+	for i, k := range keys {
+		pairs[i] = [2]string{k.ID, k.Version}
+	}
+	arg, err := json.Marshal(pairs)
+	if err != nil {
+		return nil, accord.Internal(err, "read object digests")
+	}
+	rows, err := t.tx.QueryContext(t.ctx, sqlObjectDigests, string(arg))
+	if err != nil {
+		return nil, translate(err, "read object digests")
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var k accord.ObjectKey
+		var d string
+		if err := rows.Scan(&k.ID, &k.Version, &d); err != nil {
+			return nil, translate(err, "read object digests")
+		}
+		out[k] = d
+	}
+	return out, translate(rows.Err(), "read object digests")
+}
+
+// AddObjects stores object versions, many per statement, all or none.
+// ECONFLICT names the version stored already; EINVALID a value the schema
+// refuses (an id without "--", an unknown TLP, an object that is not JSON).
+func (t *tx) AddObjects(objs []*accord.IntelObject) error {
+	return t.insertRows("intel_objects ("+intelCols+")", 9, len(objs), func(i int, args []any) []any {
+		o := objs[i]
+		return append(args, o.ID, o.Version, o.Type, o.SpecVersion, string(o.TLP), timeArg(o.AddedAt), o.Source, o.Digest, string(o.Object))
+	}, func(i int) error {
+		o := objs[i]
+		_, err := t.tx.ExecContext(t.ctx, `INSERT INTO intel_objects (`+intelCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			o.ID, o.Version, o.Type, o.SpecVersion, string(o.TLP), timeArg(o.AddedAt), o.Source, o.Digest, string(o.Object))
+		return translate(err, "add object %s version %q", o.ID, o.Version)
+	})
+}
+
+// LinkObjects puts objects in a case; existing links are kept.
+func (t *tx) LinkObjects(caseID string, objectIDs []string) error {
+	if err := t.writable("link objects to case " + caseID); err != nil {
+		return err
+	}
+	if len(objectIDs) == 0 {
+		return nil
+	}
+	var one int
+	if err := t.tx.QueryRowContext(t.ctx, sqlCaseExists, caseID).Scan(&one); errors.Is(err, sql.ErrNoRows) {
+		return &accord.Error{Code: accord.EINVALID, Field: "case_id", Message: "case " + caseID + " does not exist"}
+	} else if err != nil {
+		return translate(err, "link objects to case %s", caseID)
+	}
+	per := min(maxBatchParams/2, maxRowsPerInsert)
+	for lo := 0; lo < len(objectIDs); lo += per {
+		hi := min(lo+per, len(objectIDs))
+		args := make([]any, 0, 2*(hi-lo))
+		for _, id := range objectIDs[lo:hi] {
+			args = append(args, caseID, id)
+		}
+		// ON CONFLICT DO NOTHING, not INSERT OR IGNORE, which would also drop
+		// rows that break a CHECK.
+		q := valuesInsert("case_objects (case_id, object_id)", 2, hi-lo) + " ON CONFLICT DO NOTHING"
+		if _, err := t.tx.ExecContext(t.ctx, q, args...); err != nil {
+			return translate(err, "link objects to case %s", caseID)
+		}
+	}
+	return nil
+}
+
+// CaseObjects calls fn with every version of every object of a case, in
+// the order added, streaming: the objects are never all in memory.
+func (t *tx) CaseObjects(caseID string, fn func(*accord.IntelObject) error) error {
+	rows, err := t.tx.QueryContext(t.ctx, sqlCaseObjects, caseID)
+	if err != nil {
+		return translate(err, "read the objects of case %s", caseID)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var o accord.IntelObject
+		var obj string
+		if err := rows.Scan(&o.ID, &o.Version, &o.Type, &o.SpecVersion, &o.TLP, timeDest{&o.AddedAt}, &o.Source, &o.Digest, &obj); err != nil {
+			return translate(err, "read the objects of case %s", caseID)
+		}
+		o.Object = json.RawMessage(obj)
+		if err := fn(&o); err != nil {
+			return err
+		}
+	}
+	return translate(rows.Err(), "read the objects of case %s", caseID)
+}
+
+// CountCaseObjects returns how many object versions a case holds.
+func (t *tx) CountCaseObjects(caseID string) (int, error) {
+	var n int
+	err := t.tx.QueryRowContext(t.ctx, sqlCountCaseObjects, caseID).Scan(&n)
+	return n, translate(err, "count the objects of case %s", caseID)
+}
+
+// AddObservables stores observables, keeping those stored already.
+func (t *tx) AddObservables(obs []*accord.Observable) error {
+	if err := t.writable("add observables"); err != nil {
+		return err
+	}
+	per := min(maxBatchParams/5, maxRowsPerInsert)
+	for lo := 0; lo < len(obs); lo += per {
+		hi := min(lo+per, len(obs))
+		args := make([]any, 0, 5*(hi-lo))
+		for _, o := range obs[lo:hi] {
+			var addr, bits any
+			if o.Addr != nil {
+				addr, bits = o.Addr, o.Bits
+			}
+			args = append(args, string(o.Kind), o.Value, o.ObjectID, addr, bits)
+		}
+		q := valuesInsert("observables (kind, value, object_id, addr, bits)", 5, hi-lo) + " ON CONFLICT DO NOTHING"
+		if _, err := t.tx.ExecContext(t.ctx, q, args...); err != nil {
+			return translate(err, "add observables %s %q to %s %q", obs[lo].Kind, obs[lo].Value, obs[hi-1].Kind, obs[hi-1].Value)
+		}
+	}
+	return nil
+}
+
+// ObservableCases returns the cases holding observables equal to keys.
+func (t *tx) ObservableCases(keys []accord.Observable) ([]accord.ObservableHit, error) {
+	out := []accord.ObservableHit{}
+	if len(keys) == 0 {
+		return out, nil
+	}
+	pairs := make([][2]string, len(keys))
+	for i, k := range keys {
+		pairs[i] = [2]string{string(k.Kind), k.Value}
+	}
+	arg, err := json.Marshal(pairs)
+	if err != nil {
+		return nil, accord.Internal(err, "look up observables")
+	}
+	return t.hits("look up observables", sqlObservableCases, string(arg))
+}
+
+// AddressCases returns the cases holding ip or cidr observables in [lo, hi]
+// with a prefix of at least bits.
+func (t *tx) AddressCases(lo, hi []byte, bits int) ([]accord.ObservableHit, error) {
+	return t.hits("look up addresses", sqlAddressCases, lo, hi, bits)
+}
+
+func (t *tx) hits(op, q string, args ...any) ([]accord.ObservableHit, error) {
+	rows, err := t.tx.QueryContext(t.ctx, q, args...)
+	if err != nil {
+		return nil, translate(err, "%s", op)
+	}
+	defer rows.Close()
+	out := []accord.ObservableHit{}
+	for rows.Next() {
+		var h accord.ObservableHit
+		var bits sql.NullInt64
+		if err := rows.Scan(&h.Kind, &h.Value, &h.ObjectID, blobDest{&h.Addr}, &bits, &h.CaseID); err != nil {
+			return nil, translate(err, "%s", op)
+		}
+		h.Bits = int(bits.Int64)
+		out = append(out, h)
+	}
+	return out, translate(rows.Err(), "%s", op)
+}
