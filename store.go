@@ -236,6 +236,8 @@ type Tx interface {
 	CountCaseObjects(caseID string) (int, error)
 	// AddObservables stores observables; those stored already are kept.
 	AddObservables(obs []*Observable) error
+	// CaseObservables returns the observables of a case's objects.
+	CaseObservables(caseID string) ([]Observable, error)
 	// ObservableCases returns the cases holding an observable with one of
 	// the exact (Kind, Value) pairs of keys (ObjectID, Addr and Bits of the
 	// keys are ignored).

@@ -24,28 +24,36 @@ func (s *Service) CreateCase(ctx context.Context, actor accord.Actor, in NewCase
 	if err := actor.Require(accord.PermWriteCases); err != nil {
 		return nil, err
 	}
+	c, err := s.newCase(actor, in)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.store.Update(ctx, func(tx accord.Tx) error { return s.createCase(tx, c) }); err != nil {
+		return nil, fmt.Errorf("create case: %w", err)
+	}
+	s.log.Info("case opened", "case", c.ID, "category", c.Category, "by", actor.Name)
+	return c, nil
+}
+
+// newCase returns the case in describes, validated, without an id.
+func (s *Service) newCase(actor accord.Actor, in NewCase) (*accord.Case, error) {
 	now := s.Now()
 	c := &accord.Case{
 		Title: in.Title, Summary: in.Summary, Category: in.Category, Sectors: in.Sectors,
 		AffectedCountry: in.AffectedCountry, OriginCountry: in.OriginCountry, TLP: in.TLP,
 		Status: accord.CaseOpen, CreatedBy: actor.Name, CreatedAt: now, UpdatedAt: now,
 	}
-	if err := c.ValidateNew(); err != nil {
-		return nil, err
-	}
-	err := s.store.Update(ctx, func(tx accord.Tx) error {
-		n, err := tx.NextSeq("case")
-		if err != nil {
-			return err
-		}
-		c.ID = fmt.Sprintf("%s-C%04d", s.self, n)
-		return tx.CreateCase(c)
-	})
+	return c, c.ValidateNew()
+}
+
+// createCase gives c the next case id and stores it, inside tx.
+func (s *Service) createCase(tx accord.Tx, c *accord.Case) error {
+	n, err := tx.NextSeq("case")
 	if err != nil {
-		return nil, fmt.Errorf("create case: %w", err)
+		return err
 	}
-	s.log.Info("case opened", "case", c.ID, "category", c.Category, "by", actor.Name)
-	return c, nil
+	c.ID = fmt.Sprintf("%s-C%04d", s.self, n)
+	return tx.CreateCase(c)
 }
 
 // Case returns one case. Needs PermRead. ENOTFOUND if absent.

@@ -26,7 +26,10 @@ const (
 		FROM observables o JOIN case_objects c ON c.object_id = o.object_id
 		WHERE o.addr BETWEEN ? AND ? AND o.bits >= ?
 		ORDER BY o.addr, o.bits, c.case_id, o.object_id`
-	sqlCaseExists = `SELECT 1 FROM cases WHERE id = ?`
+	sqlCaseExists      = `SELECT 1 FROM cases WHERE id = ?`
+	sqlCaseObservables = `SELECT o.kind, o.value, o.object_id, o.addr, o.bits
+		FROM case_objects c JOIN observables o ON o.object_id = c.object_id
+		WHERE c.case_id = ? ORDER BY o.kind, o.value, o.object_id`
 )
 
 // ObjectDigests returns the digests of the stored object versions among keys.
@@ -198,4 +201,15 @@ func (t *tx) hits(op, q string, args ...any) ([]accord.ObservableHit, error) {
 		out = append(out, h)
 	}
 	return out, translate(rows.Err(), "%s", op)
+}
+
+// CaseObservables returns the observables of a case's objects (empty,
+// non-nil for none).
+func (t *tx) CaseObservables(caseID string) ([]accord.Observable, error) {
+	hs, err := t.hits("read the observables of case "+caseID, `SELECT kind, value, object_id, addr, bits, ? FROM (`+sqlCaseObservables+`)`, caseID, caseID)
+	out := make([]accord.Observable, len(hs))
+	for i, h := range hs {
+		out[i] = h.Observable
+	}
+	return out, err
 }
