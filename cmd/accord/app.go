@@ -116,6 +116,9 @@ serves an HTTP API. See https://github.com/accord-cyber/accord#readme.`,
 		m.verifyCommand(),
 		m.ledgerCommand(),
 		m.evidenceCommand(),
+		m.importCommand(),
+		m.exportCommand(),
+		m.correlateCommand(),
 	)
 	return root
 }

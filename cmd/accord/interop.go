@@ -1,0 +1,215 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/schollz/progressbar/v3"
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+
+	"github.com/accord-cyber/accord"
+	"github.com/accord-cyber/accord/node"
+)
+
+// importers are the formats accord import reads, by name.
+var importers = map[string]func(ctx context.Context, e *env, r io.Reader, opts node.ImportOptions) (*node.ImportReport, error){
+	"stix": func(ctx context.Context, e *env, r io.Reader, opts node.ImportOptions) (*node.ImportReport, error) {
+		return e.svc.ImportSTIX(ctx, operator(), r, opts)
+	},
+}
+
+// exporters are the formats accord export writes, by name.
+var exporters = map[string]func(ctx context.Context, e *env, caseID string, w io.Writer) error{
+	"stix": func(ctx context.Context, e *env, caseID string, w io.Writer) error {
+		_, err := e.svc.ExportSTIX(ctx, operator(), caseID, w)
+		return err
+	},
+}
+
+func formatNames[V any](m map[string]V) string {
+	var names []string
+	for _, n := range []string{"stix", "misp", "iodef"} {
+		if _, ok := m[n]; ok {
+			names = append(names, n)
+		}
+	}
+	return strings.Join(names, "|")
+}
+
+func (m *Main) importCommand() *cobra.Command {
+	var caseID, title, category, tlp string
+	cmd := &cobra.Command{
+		Use:   "import " + formatNames(importers) + " FILE...",
+		Short: "Import threat intelligence files into cases, each file all or nothing",
+		Long: `Import threat intelligence files. Each file is imported all or nothing:
+an invalid file is refused with a message naming the object and the field,
+and nothing of it is stored. Without --case, each file opens a new case.
+Objects held already in the same version are linked to the case and counted
+unchanged; what is not taken is listed with the reason.`,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) < 2 {
+				return usageError{fmt.Errorf("want the format (%s) and at least one file", formatNames(importers))}
+			}
+			if _, ok := importers[args[0]]; !ok {
+				return usageError{fmt.Errorf("unknown format %q: want %s", args[0], formatNames(importers))}
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			imp := importers[args[0]]
+			return m.withEnv(cmd, func(ctx context.Context, e *env) error {
+				var reports []*node.ImportReport
+				failed := 0
+				for _, file := range args[1:] {
+					rep, err := m.importFile(ctx, e, imp, args[0], file, caseID, title, category, tlp)
+					if err != nil {
+						failed++
+						fmt.Fprintf(m.Stderr, "%s: refused, nothing imported: %s\n", file, accord.ErrorMessage(err))
+						continue
+					}
+					reports = append(reports, rep)
+					if !m.jsonOut {
+						fmt.Fprintf(m.Stdout, "%s: case %s: %d objects, %d added, %d unchanged, %d skipped; %d observables\n",
+							file, rep.CaseID, rep.Objects, rep.Added, rep.Unchanged, len(rep.Skipped), rep.Observables)
+						for _, s := range rep.Skipped {
+							fmt.Fprintf(m.Stdout, "  skipped %s: %s\n", s.Item, s.Reason)
+						}
+					}
+				}
+				if m.jsonOut {
+					if err := m.printJSON(map[string]any{"imports": reports, "refused": failed}); err != nil {
+						return err
+					}
+				}
+				if failed > 0 {
+					return fmt.Errorf("%d of %d files refused", failed, len(args)-1)
+				}
+				return nil
+			})
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&caseID, "case", "", "add to this case instead of opening one per file")
+	f.StringVar(&title, "title", "", "title of the case each file opens (default: the file name)")
+	f.StringVar(&category, "category", "other", "category of the case each file opens: "+joinList(accord.Categories))
+	f.StringVar(&tlp, "tlp", "amber", "TLP of the case each file opens: "+joinList(accord.TLPs))
+	return cmd
+}
+
+// importFile imports one file, with a progress bar on a terminal.
+func (m *Main) importFile(ctx context.Context, e *env, imp func(context.Context, *env, io.Reader, node.ImportOptions) (*node.ImportReport, error),
+	format, file, caseID, title, category, tlp string) (*node.ImportReport, error) {
+	fh, err := os.Open(file)
+	if err != nil {
+		return nil, accord.Errorf(accord.EINVALID, "%v", err)
+	}
+	defer fh.Close()
+	if title == "" {
+		title = filepath.Base(file)
+	}
+	opts := node.ImportOptions{CaseID: caseID, Source: format + ":" + filepath.Base(file),
+		NewCase: node.NewCase{Title: title, Category: accord.Category(category), TLP: accord.TLP(tlp)}}
+	var r io.Reader = fh
+	if bar := m.progress(fh, "importing "+filepath.Base(file)); bar != nil {
+		pr := progressbar.NewReader(fh, bar)
+		r = &pr
+		defer bar.Exit()
+	}
+	return imp(ctx, e, r, opts)
+}
+
+// progress returns a progress bar over a file's bytes on stderr when
+// stderr is a terminal, else nil.
+func (m *Main) progress(fh *os.File, what string) *progressbar.ProgressBar {
+	tty, ok := m.Stderr.(*os.File)
+	if !ok || !term.IsTerminal(int(tty.Fd())) {
+		return nil
+	}
+	st, err := fh.Stat()
+	if err != nil {
+		return nil
+	}
+	return progressbar.NewOptions64(st.Size(), progressbar.OptionSetWriter(tty), progressbar.OptionSetDescription(what),
+		progressbar.OptionShowBytes(true), progressbar.OptionClearOnFinish(), progressbar.OptionThrottle(100_000_000))
+}
+
+func (m *Main) exportCommand() *cobra.Command {
+	var caseID, out string
+	cmd := &cobra.Command{
+		Use:   "export " + formatNames(exporters) + " --case ID [-o FILE]",
+		Short: "Export a case's threat intelligence (to stdout by default)",
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) != 1 {
+				return usageError{fmt.Errorf("want the format: %s", formatNames(exporters))}
+			}
+			if _, ok := exporters[args[0]]; !ok {
+				return usageError{fmt.Errorf("unknown format %q: want %s", args[0], formatNames(exporters))}
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			exp := exporters[args[0]]
+			return m.withEnv(cmd, func(ctx context.Context, e *env) error {
+				if out == "" || out == "-" {
+					return exp(ctx, e, caseID, m.Stdout)
+				}
+				// Written beside the target and renamed: a failed export
+				// leaves no partial file.
+				tmp, err := os.CreateTemp(filepath.Dir(out), "."+filepath.Base(out)+".*")
+				if err != nil {
+					return err
+				}
+				defer os.Remove(tmp.Name())
+				if err := exp(ctx, e, caseID, tmp); err != nil {
+					tmp.Close()
+					return err
+				}
+				if err := errors.Join(tmp.Sync(), tmp.Close()); err != nil {
+					return err
+				}
+				return os.Rename(tmp.Name(), out)
+			})
+		},
+	}
+	cmd.Flags().StringVar(&caseID, "case", "", "the case to export (required)")
+	cmd.Flags().StringVarP(&out, "output", "o", "", "write to FILE instead of stdout")
+	cmd.MarkFlagRequired("case")
+	return cmd
+}
+
+func (m *Main) correlateCommand() *cobra.Command {
+	return &cobra.Command{
+		Use:   "correlate CASE",
+		Short: "Show the observables of a case that other cases hold too (equal values, addresses in networks)",
+		Args:  exactArgs(1, "one argument, the case id"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return m.withEnv(cmd, func(ctx context.Context, e *env) error {
+				cs, err := e.svc.Correlations(ctx, operator(), args[0])
+				if err != nil {
+					return err
+				}
+				if m.jsonOut {
+					return m.printJSON(map[string]any{"correlations": cs})
+				}
+				rows := [][]string{{"KIND", "VALUE", "OTHER CASE", "MATCHING VALUE"}}
+				for _, c := range cs {
+					for _, h := range c.Matches {
+						rows = append(rows, []string{string(c.Kind), c.Value, h.CaseID, h.Value})
+					}
+				}
+				if len(rows) == 1 {
+					fmt.Fprintf(m.Stdout, "No observable of %s is held in another case.\n", args[0])
+					return nil
+				}
+				m.table(rows)
+				return nil
+			})
+		},
+	}
+}
