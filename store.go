@@ -249,6 +249,50 @@ type Tx interface {
 	// UpdateOutbox stores Attempts, NextAttemptAt, LastError and DeliveredAt
 	// of the item with o's MessageID. ENOTFOUND if absent.
 	UpdateOutbox(o *OutboxItem) error
+
+	// ---- TAXII 2.1: API roots, collections, their objects, status ----
+	//
+	// What /taxii2/ serves (package taxii over node). Collections hold
+	// object versions stored by AddObjects; each membership has TAXII's
+	// date_added, strictly increasing within a collection.
+
+	// CreateAPIRoot inserts r. ECONFLICT if its id is taken or r is the
+	// default and another root is already; EINVALID for a bad id or title.
+	CreateAPIRoot(r *TAXIIAPIRoot) error
+	// APIRoots returns every API root, ordered by id.
+	APIRoots() ([]*TAXIIAPIRoot, error)
+	// APIRoot returns the API root with the given id.
+	APIRoot(id string) (*TAXIIAPIRoot, error)
+	// CreateCollection inserts c with its grants. ECONFLICT if its id (or
+	// alias within the root) is taken; EINVALID if its API root does not
+	// exist or a field breaks the schema.
+	CreateCollection(c *TAXIICollection) error
+	// Collections returns the collections of an API root (every
+	// collection when apiRoot is ""), ordered by API root and id.
+	Collections(apiRoot string) ([]*TAXIICollection, error)
+	// Collection returns the collection with the given id.
+	Collection(id string) (*TAXIICollection, error)
+	// AddCollectionObjects puts object versions in a collection, in order:
+	// each entry's date_added is the later of its DateAdded and a
+	// microsecond after the collection's last, and is set on the entry.
+	// Versions the collection holds already are left as they are (their
+	// entries get a zero DateAdded). All or none. EINVALID if the collection
+	// or an object version does not exist.
+	AddCollectionObjects(collectionID string, entries []*CollectionEntry) error
+	// CollectionObjects calls fn with the versions q selects, in date_added
+	// order, at most q.Limit of them, and reports whether more would follow.
+	CollectionObjects(q CollectionQuery, fn func(*CollectionObject) error) (more bool, err error)
+	// HasCollectionObject reports whether a collection holds any version of
+	// an object.
+	HasCollectionObject(collectionID, objectID string) (bool, error)
+	// ObjectCaseTLPs returns, for each of objectIDs that belongs to a case,
+	// the most restrictive TLP of its cases.
+	ObjectCaseTLPs(objectIDs []string) (map[string]TLP, error)
+	// CreateStatus inserts a status resource with its details. ECONFLICT if
+	// its id is taken; EINVALID if its API root does not exist.
+	CreateStatus(st *TAXIIStatus) error
+	// Status returns the status resource with the given id in an API root.
+	Status(apiRoot, id string) (*TAXIIStatus, error)
 }
 
 // StoredCheckpoint is a signed checkpoint of a party's ledger as this node

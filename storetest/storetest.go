@@ -41,6 +41,7 @@ func Run(t *testing.T, open func(t *testing.T) accord.Store) {
 		{"Evidence", evidenceTests()},
 		{"Batch", batchTests()},
 		{"Intel", intelTests()},
+		{"TAXII", taxiiTests()},
 		{"Tx", txTests()},
 	}
 	for _, g := range groups {
