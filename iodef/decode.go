@@ -108,6 +108,8 @@ type incident struct {
 	ns      uuid.UUID      // of the ids of domain objects
 	created stix.Timestamp // GenerationTime, for created and modified
 	byID    map[string]int // object id → index in in.Objects
+
+	patternType string // of the Indicator being mapped, when its Observable gives its pattern whole
 }
 
 func (d *decoder) incident(n *node) (Incident, error) {

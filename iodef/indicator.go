@@ -75,16 +75,17 @@ func (st *incident) indicator(ind *node) error {
 		}
 	}
 	var expr, why string
+	st.patternType = "stix"
 	for _, k := range ind.kids {
 		if k.is("Observable") || k.is("ObservableReference") || k.is("IndicatorExpression") || k.is("IndicatorReference") {
 			var err error
-			if expr, why, err = st.expr(k); err != nil {
+			if expr, why, err = st.expr(k, true); err != nil {
 				return err
 			}
 		}
 	}
 	if pattern == "" {
-		pattern = expr
+		pattern, patternType = expr, st.patternType
 	}
 	if pattern == "" {
 		if why == "" {
@@ -144,10 +145,10 @@ func patternData(ad *node) (string, string, bool, error) {
 // expr returns the STIX pattern of an Observable, ObservableReference,
 // IndicatorExpression or IndicatorReference, or "" and why there is none.
 // The observables in it are mapped either way.
-func (st *incident) expr(n *node) (string, string, error) {
+func (st *incident) expr(n *node, top bool) (string, string, error) {
 	switch {
 	case n.is("Observable"):
-		return st.observable(n)
+		return st.observable(n, top)
 	case n.is("ObservableReference"):
 		ref := n.attrValue("uid-ref")
 		if ref == "" {
@@ -187,7 +188,7 @@ func (st *incident) expr(n *node) (string, string, error) {
 			if !(k.is("Observable") || k.is("ObservableReference") || k.is("IndicatorExpression") || k.is("IndicatorReference")) {
 				continue
 			}
-			p, w, err := st.expr(k)
+			p, w, err := st.expr(k, false)
 			if err != nil {
 				return "", "", err
 			}
@@ -223,8 +224,10 @@ func (st *incident) expr(n *node) (string, string, error) {
 	return "", "", nil
 }
 
-// observable returns the pattern of an Observable.
-func (st *incident) observable(n *node) (string, string, error) {
+// observable returns the pattern of an Observable. An AdditionalData
+// pattern is taken whole at the top of an Indicator (any pattern type, as
+// Encode writes it), in parentheses inside an expression (STIX only).
+func (st *incident) observable(n *node, top bool) (string, string, error) {
 	n.used = true
 	for _, k := range n.kids {
 		if k.name.Space != Namespace {
@@ -235,10 +238,13 @@ func (st *incident) observable(n *node) (string, string, error) {
 			if err != nil {
 				return "", "", err
 			}
-			if ok && t == "stix" {
+			switch {
+			case ok && top:
+				st.patternType = t
+				return p, "", nil
+			case ok && t == "stix":
 				return "(" + p + ")", "", nil
-			}
-			if ok {
+			case ok:
 				k.pass(fmt.Sprintf("a %s pattern inside an expression has no STIX counterpart", t))
 				return "", "it holds a " + t + " pattern", nil
 			}
