@@ -27,7 +27,7 @@ const pragmas = "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=s
 // KiB). The default 2 MiB made a batch of messages read back from the file
 // the index pages its inserts had just written; 16 MiB holds the hot pages
 // of a node's indexes. The readers keep the default.
-const writerCache = "&_pragma=cache_size(-16384)"
+const writerCache = "&_pragma=cache_size(-65536)"
 
 // readers is the number of connections serving View transactions.
 const readers = 4
