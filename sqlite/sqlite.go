@@ -25,8 +25,10 @@ const pragmas = "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=s
 
 // writerCache is the writer's page cache, as SQLite's cache_size (negative:
 // KiB). The default 2 MiB made a batch of messages read back from the file
-// the index pages its inserts had just written; 16 MiB holds the hot pages
-// of a node's indexes. The readers keep the default.
+// the index pages its inserts had just written, and a large import spilled
+// dirty pages to the WAL again and again; 64 MiB holds the hot pages of a
+// node's indexes. It is filled only as pages are used. The readers keep
+// the default.
 const writerCache = "&_pragma=cache_size(-65536)"
 
 // readers is the number of connections serving View transactions.
