@@ -285,6 +285,9 @@ type Tx interface {
 	// HasCollectionObject reports whether a collection holds any version of
 	// an object.
 	HasCollectionObject(collectionID, objectID string) (bool, error)
+	// ObjectsByKey returns the stored versions among keys (each with its
+	// JSON), by key; keys not stored are absent.
+	ObjectsByKey(keys []ObjectKey) (map[ObjectKey]*IntelObject, error)
 	// ObjectCaseTLPs returns, for each of objectIDs that belongs to a case,
 	// the most restrictive TLP of its cases.
 	ObjectCaseTLPs(objectIDs []string) (map[string]TLP, error)

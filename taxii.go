@@ -235,3 +235,13 @@ type TAXIIStatusDetail struct {
 	Version string `json:"version"`
 	Message string `json:"message,omitempty"`
 }
+
+// TAXIIPage is one page of a collection's object versions as the node
+// serves it: the versions the reader may see, whether more follow, and the
+// date_added up to which the page read (the next page starts after it; it
+// may be later than the last version served when TLP withheld some).
+type TAXIIPage struct {
+	Objects []*CollectionObject
+	More    bool
+	Last    time.Time
+}

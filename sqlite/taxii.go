@@ -556,6 +556,38 @@ func (t *tx) HasCollectionObject(collectionID, objectID string) (bool, error) {
 	return err == nil, translate(err, "look up %s in collection %s", objectID, collectionID)
 }
 
+// ObjectsByKey returns the stored versions among keys, by key.
+func (t *tx) ObjectsByKey(keys []accord.ObjectKey) (map[accord.ObjectKey]*accord.IntelObject, error) {
+	out := make(map[accord.ObjectKey]*accord.IntelObject, len(keys))
+	if len(keys) == 0 {
+		return out, nil
+	}
+	pairs := make([][2]string, len(keys))
+	for i, k := range keys {
+		pairs[i] = [2]string{k.ID, k.Version}
+	}
+	arg, err := json.Marshal(pairs)
+	if err != nil {
+		return nil, accord.Internal(err, "read objects")
+	}
+	rows, err := t.tx.QueryContext(t.ctx, `SELECT o.id, o.version, o.type, o.spec_version, o.tlp, o.added_at, o.source, o.digest, o.object
+		FROM intel_objects o JOIN json_each(?) k ON o.id = k.value ->> 0 AND o.version = k.value ->> 1`, string(arg))
+	if err != nil {
+		return nil, translate(err, "read objects")
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var o accord.IntelObject
+		var obj string
+		if err := rows.Scan(&o.ID, &o.Version, &o.Type, &o.SpecVersion, &o.TLP, timeDest{&o.AddedAt}, &o.Source, &o.Digest, &obj); err != nil {
+			return nil, translate(err, "read objects")
+		}
+		o.Object = json.RawMessage(obj)
+		out[accord.ObjectKey{ID: o.ID, Version: o.Version}] = &o
+	}
+	return out, translate(rows.Err(), "read objects")
+}
+
 // ObjectCaseTLPs returns the most restrictive TLP of the cases of each of
 // objectIDs that has one.
 func (t *tx) ObjectCaseTLPs(objectIDs []string) (map[string]accord.TLP, error) {

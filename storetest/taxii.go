@@ -196,6 +196,14 @@ func testTAXIIDates(t *testing.T, s accord.Store) {
 	if !more[1].DateAdded.IsZero() {
 		t.Errorf("DateAdded of a version held already = %v, want zero (kept as it was)", more[1].DateAdded)
 	}
+	view(t, s, func(tx accord.Tx) error {
+		got, err := tx.ObjectsByKey([]accord.ObjectKey{{ID: a.ID, Version: a.Version}, {ID: a.ID, Version: "2031-01-01T00:00:00.000Z"}})
+		if err != nil {
+			return err
+		}
+		checkDiff(t, "ObjectsByKey", map[accord.ObjectKey]*accord.IntelObject{{ID: a.ID, Version: a.Version}: a}, got)
+		return nil
+	})
 	var dates []time.Time
 	view(t, s, func(tx accord.Tx) error {
 		_, err := tx.CollectionObjects(accord.CollectionQuery{Collection: taxiiColl, Versions: []string{"all"}}, func(o *accord.CollectionObject) error {
