@@ -187,9 +187,9 @@ func newMedallion(t *testing.T) *medallion {
 		}
 		for _, raw := range root.Status {
 			var st struct {
-				ID, Status                     string
-				RequestTimestamp               string `json:"request_timestamp"`
-				TotalCount                     int    `json:"total_count"`
+				ID, Status                    string
+				RequestTimestamp              string `json:"request_timestamp"`
+				TotalCount                    int    `json:"total_count"`
 				Successes, Failures, Pendings []accord.TAXIIStatusDetail
 			}
 			json.Unmarshal(raw, &st)
