@@ -378,6 +378,24 @@ func attachmentAttr(v string, a *attr) (*conv, error) {
 	return &conv{scos: []*props{f, art}, comps: []string{"file:name = " + quote(v)}}, nil
 }
 
+// hives are the abbreviations of registry hives that MISP data often
+// uses; STIX requires the hive in full.
+var hives = []struct{ short, full string }{
+	{"HKLM", "HKEY_LOCAL_MACHINE"}, {"HKCU", "HKEY_CURRENT_USER"}, {"HKCR", "HKEY_CLASSES_ROOT"},
+	{"HKU", "HKEY_USERS"}, {"HKCC", "HKEY_CURRENT_CONFIG"},
+}
+
+// fullHive expands an abbreviated hive at the start of a registry key.
+func fullHive(key string) string {
+	for _, h := range hives {
+		if len(key) >= len(h.short) && strings.EqualFold(key[:len(h.short)], h.short) &&
+			(len(key) == len(h.short) || key[len(h.short)] == '\\') {
+			return h.full + key[len(h.short):]
+		}
+	}
+	return key
+}
+
 func regkeySCO(key string, values []map[string]any) *props {
 	p := newSCO("windows-registry-key").set("key", key)
 	if len(values) > 0 {
@@ -388,7 +406,7 @@ func regkeySCO(key string, values []map[string]any) *props {
 }
 
 func regkeyAttr(v string, _ *attr) (*conv, error) {
-	k := strings.TrimSpace(v)
+	k := fullHive(strings.TrimSpace(v))
 	if k == "" {
 		return nil, fmt.Errorf("a registry key must not be empty")
 	}
@@ -400,7 +418,7 @@ func regkeyValueAttr(v string, _ *attr) (*conv, error) {
 	if err != nil {
 		return nil, err
 	}
-	if k = strings.TrimSpace(k); k == "" {
+	if k = fullHive(strings.TrimSpace(k)); k == "" {
 		return nil, fmt.Errorf("%q has an empty registry key", v)
 	}
 	p := regkeySCO(k, []map[string]any{{"data": data}})

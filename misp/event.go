@@ -103,6 +103,11 @@ func Decode(r io.Reader) (*Event, error) {
 			return nil, err
 		}
 		if len(l) != 1 {
+			for i, x := range l {
+				if err := checkElement(x, fmt.Sprintf("%s[%d]", prefix, i)); err != nil {
+					return nil, err
+				}
+			}
 			return nil, accord.Errorf(accord.EINVALID, "the input is a list of %d MISP events; Decode reads one (DecodeAll reads lists)", len(l))
 		}
 		return decodeElement(l[0], fmt.Sprintf("%s[0]", prefix))
@@ -167,13 +172,28 @@ func asList(v any) (l []any, prefix string, ok bool, err error) {
 // decodeElement converts one event, wrapped or bare, found at prefix ("" at
 // the top level, "response[2]" in a list).
 func decodeElement(v any, prefix string) (*Event, error) {
+	n, err := eventNode(v, prefix)
+	if err != nil {
+		return nil, err
+	}
+	return convert(n)
+}
+
+// checkElement says whether v, found at prefix, is a MISP event.
+func checkElement(v any, prefix string) error {
+	_, err := eventNode(v, prefix)
+	return err
+}
+
+// eventNode returns the event of v, wrapped or bare, or why v is none.
+func eventNode(v any, prefix string) (node, error) {
 	m, ok := v.(map[string]any)
 	name := prefix
 	if name == "" {
 		name = "the input"
 	}
 	if !ok {
-		return nil, accord.Errorf(accord.EINVALID, "%s is %s, not a MISP event", name, kind(v))
+		return node{}, accord.Errorf(accord.EINVALID, "%s is %s, not a MISP event", name, kind(v))
 	}
 	path := "Event"
 	if prefix != "" {
@@ -182,14 +202,14 @@ func decodeElement(v any, prefix string) (*Event, error) {
 	if inner, wrapped := m["Event"]; wrapped {
 		im, ok := inner.(map[string]any)
 		if !ok {
-			return nil, accord.FieldError(joinPath(prefix, "Event"), "must be an object, not %s", kind(inner))
+			return node{}, accord.FieldError(joinPath(prefix, "Event"), "must be an object, not %s", kind(inner))
 		}
-		m = im
-		path = joinPath(prefix, "Event")
-	} else if why := notEvent(m); why != "" {
-		return nil, accord.Errorf(accord.EINVALID, "%s is not a MISP event: %s", name, why)
+		return node{m: im, path: joinPath(prefix, "Event")}, nil
 	}
-	return convert(node{m: m, path: path})
+	if why := notEvent(m); why != "" {
+		return node{}, accord.Errorf(accord.EINVALID, "%s is not a MISP event: %s", name, why)
+	}
+	return node{m: m, path: path}, nil
 }
 
 func joinPath(prefix, key string) string {

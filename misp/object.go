@@ -328,7 +328,7 @@ func registryKeyObject(t *taker) (*conv, string, error) {
 	if a == nil || strings.TrimSpace(a.value) == "" {
 		return nil, "it has no key", nil
 	}
-	key := strings.TrimSpace(a.value)
+	key := fullHive(strings.TrimSpace(a.value))
 	p := newSCO("windows-registry-key").set("key", key)
 	t.take(a, "windows-registry-key:key = "+quote(key))
 	value := map[string]any{}
