@@ -187,7 +187,7 @@ func Export(w io.Writer, c *accord.Case, objs []*stix.Object) ([]Skip, error) {
 		byID:  map[string]*stix.Object{},
 		attrs: map[string]*mispAttr{},
 		of:    map[string][]*mispAttr{},
-		made:  map[string]bool{},
+		made:  map[string][]reimport{},
 	}
 	x.rank = -1
 	if t, ok := stix.TLP2(string(c.TLP)); ok {
@@ -222,9 +222,12 @@ type exporter struct {
 	event mispEvent
 	// attrs indexes the attributes written by type and value; of maps a
 	// STIX id to the attributes standing for it.
-	attrs   map[string]*mispAttr
-	of      map[string][]*mispAttr
-	made    map[string]bool // observable ids a written attribute re-imports to
+	attrs map[string]*mispAttr
+	of    map[string][]*mispAttr
+	// made holds, for each observable id that a written attribute
+	// re-imports to, the properties it comes back with (one entry per
+	// attribute, as canonical JSON and as values).
+	made    map[string][]reimport
 	skipped []Skip
 	galaxy  map[string]*mispGalaxy
 	cluster map[string]*mispCluster // STIX id → cluster
@@ -351,6 +354,16 @@ func (x *exporter) add(o *stix.Object, typ, value string, toIDs bool) *mispAttr 
 			Timestamp: unixString(at), Distribution: "5"}
 		x.attrs[key] = a
 		x.event.Attribute = append(x.event.Attribute, a)
+		// What Decode will make of it.
+		if m, ok := mapperFor(typ); ok {
+			if c, err := m(value, nil); err == nil {
+				for _, s := range c.scos {
+					id := s.get("id").(string)
+					x.made[id] = append(x.made[id], newReimport(s))
+					x.of[id] = appendAttr(x.of[id], a)
+				}
+			}
+		}
 	}
 	a.ToIDs = a.ToIDs || toIDs
 	x.of[o.ID()] = appendAttr(x.of[o.ID()], a)
@@ -747,24 +760,29 @@ func hashOrder(hashes map[string]string) []string {
 	return append(out, rest...)
 }
 
+// reimport is an observable as Decode makes it of an attribute.
+type reimport struct {
+	json string
+	vals map[string]any
+}
+
+func newReimport(p *props) reimport {
+	b, _ := json.Marshal(p.vals)
+	return reimport{json: string(b), vals: p.vals}
+}
+
 // observable writes the attributes of one cyber-observable. It checks each
-// against what Decode makes of it: an attribute that re-imports to an
-// observable already covered by another is left out, and every attribute
-// that re-imports to some other observable, and every property that does
-// not come back, is reported.
+// against what Decode makes of it: an attribute that re-imports to what
+// an attribute already written does (the address of a domain|ip, the
+// observable of an indicator) is left out, and every attribute that
+// re-imports to some other observable, and every property that does not
+// come back, is reported.
 func (x *exporter) observable(o *stix.Object) {
 	pairs, why := x.observableAttrs(o)
 	if len(pairs) == 0 {
 		x.skip(o, "", "%s", why)
 		return
 	}
-	if x.made[o.ID()] && len(x.of[o.ID()]) == 0 {
-		// An address or host already written inside a composite
-		// attribute (domain|ip, ip-dst|port).
-		return
-	}
-	back := map[string]any{} // the properties o comes back with
-	var wrote bool
 	for _, pv := range pairs {
 		typ, value := pv[0], pv[1]
 		m, _ := mapperFor(typ)
@@ -773,42 +791,47 @@ func (x *exporter) observable(o *stix.Object) {
 			x.skip(o, "", "its %s attribute %q would not import: %v", typ, value, err)
 			continue
 		}
+		r := newReimport(c.scos[0])
 		primary := c.scos[0].get("id").(string)
+		if slices.ContainsFunc(x.made[primary], func(q reimport) bool { return q.json == r.json }) {
+			// Written already: the attribute standing for it stands
+			// for o too.
+			if primary == o.ID() {
+				for _, a := range x.of[primary] {
+					x.of[o.ID()] = appendAttr(x.of[o.ID()], a)
+				}
+			}
+			continue
+		}
 		if primary != o.ID() {
-			if x.made[primary] {
+			if len(x.made[primary]) > 0 {
 				continue
 			}
 			x.skip(o, "", "its %s attribute %q imports as another %s (%s)", typ, value, o.Type(), primary)
 		}
 		x.add(o, typ, value, false)
-		wrote = true
-		for _, s := range c.scos {
-			id := s.get("id").(string)
-			x.made[id] = true
-			if id == o.ID() {
-				for _, n := range s.names {
-					old, ok := back[n]
-					switch {
-					case !ok:
-						back[n] = s.vals[n]
-					case n == "resolves_to_refs":
-						// Decode joins the addresses of one domain.
-						l := old.([]string)
-						for _, r := range s.vals[n].([]string) {
-							l = appendNew(l, r)
-						}
-						back[n] = l
-					}
-				}
-			}
-		}
 	}
-	if !wrote {
-		return
-	}
-	if !x.made[o.ID()] {
+	if len(x.made[o.ID()]) == 0 {
 		x.skip(o, "", "no MISP attribute imports back as this %s", o.Type())
 		return
+	}
+	// The properties o comes back with: Decode keeps the first of each,
+	// and joins the addresses of a domain.
+	back := map[string]any{}
+	for _, r := range x.made[o.ID()] {
+		for n, v := range r.vals {
+			old, ok := back[n]
+			switch {
+			case !ok:
+				back[n] = v
+			case n == "resolves_to_refs":
+				l := slices.Clone(old.([]string))
+				for _, id := range v.([]string) {
+					l = appendNew(l, id)
+				}
+				back[n] = l
+			}
+		}
 	}
 	if lost := changed(o, back); len(lost) > 0 {
 		x.skip(o, "", "%s not kept as they are: MISP attributes have no place for them", strings.Join(lost, ", "))
@@ -1034,7 +1057,7 @@ func (x *exporter) rest(o *stix.Object) {
 	case isSCO(o.Type()), slices.Contains([]string{"indicator", "relationship", "sighting", "opinion"}, o.Type()):
 		// Reported by their own step when they were not written.
 		return
-	case x.made[o.ID()]:
+	case len(x.made[o.ID()]) > 0:
 		return
 	case o.Type() == "report" || o.Type() == "grouping":
 		x.skip(o, "", "the case itself is the MISP event; its %s is not exported", o.Type())
