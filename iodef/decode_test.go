@@ -312,12 +312,15 @@ func flow(addresses string) string {
 	return `<EventData><Flow><System category="source"><Node>` + addresses + `</Node></System></Flow></EventData>`
 }
 
-func TestDecodeInvalid(t *testing.T) {
+type invalidDoc struct {
+	name, in           string
+	wantField, wantMsg string
+}
+
+// invalidDocs are documents Decode refuses, with the place and message.
+func invalidDocs() []invalidDoc {
 	sha256 := `<ds:DigestMethod Algorithm="http://www.w3.org/2001/04/xmlenc#sha256"/>`
-	tests := []struct {
-		name, in           string
-		wantField, wantMsg string
-	}{
+	return []invalidDoc{
 		{"not XML", "this is not XML", "", "not well-formed XML"},
 		{"empty", "", "", "no root element"},
 		{"unclosed", `<IODEF-Document version="2.00" xmlns="urn:ietf:params:xml:ns:iodef-2.0"><Incident>`, "IODEF-Document/Incident", "not well-formed XML"},
@@ -378,7 +381,10 @@ func TestDecodeInvalid(t *testing.T) {
 		{"declared Latin-1", `<?xml version="1.0" encoding="ISO-8859-1"?><IODEF-Document version="2.00" xmlns="urn:ietf:params:xml:ns:iodef-2.0"/>`, "", "only UTF-8"},
 		{"two roots", doc("", "") + `<IODEF-Document/>`, "", "more than one root"},
 	}
-	for _, tc := range tests {
+}
+
+func TestDecodeInvalid(t *testing.T) {
+	for _, tc := range invalidDocs() {
 		t.Run(tc.name, func(t *testing.T) {
 			got, err := Decode(strings.NewReader(tc.in))
 			if err == nil {

@@ -851,7 +851,7 @@ func (st *incident) bulk(b *node) (observation, error) {
 	}
 	var each func(v string) (string, error)
 	switch typ {
-	case "ipv4-addr", "ipv4-net", "ipv4-net-mask", "ipv6-addr", "ipv6-net", "e-mail", "mac", "site-uri", "asn":
+	case "ipv4-addr", "ipv4-net", "ipv4-net-mask", "ipv6-addr", "ipv6-net", "ipv6-net-mask", "e-mail", "mac", "site-uri", "asn":
 		cat := typ
 		if typ == "ipv6-net-mask" {
 			cat = "ipv6-net-masked"
