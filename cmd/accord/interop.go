@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/schollz/progressbar/v3"
@@ -17,35 +18,12 @@ import (
 	"github.com/accord-cyber/accord/node"
 )
 
-// importers are the formats accord import reads, by name.
-var importers = map[string]func(ctx context.Context, e *env, r io.Reader, opts node.ImportOptions) (*node.ImportReport, error){
-	"stix": func(ctx context.Context, e *env, r io.Reader, opts node.ImportOptions) (*node.ImportReport, error) {
-		return e.svc.ImportSTIX(ctx, operator(), r, opts)
-	},
-}
-
-// exporters are the formats accord export writes, by name.
-var exporters = map[string]func(ctx context.Context, e *env, caseID string, w io.Writer) error{
-	"stix": func(ctx context.Context, e *env, caseID string, w io.Writer) error {
-		_, err := e.svc.ExportSTIX(ctx, operator(), caseID, w)
-		return err
-	},
-}
-
-func formatNames[V any](m map[string]V) string {
-	var names []string
-	for _, n := range []string{"stix", "misp", "iodef"} {
-		if _, ok := m[n]; ok {
-			names = append(names, n)
-		}
-	}
-	return strings.Join(names, "|")
-}
+func formatNames(formats []string) string { return strings.Join(formats, "|") }
 
 func (m *Main) importCommand() *cobra.Command {
 	var caseID, title, category, tlp string
 	cmd := &cobra.Command{
-		Use:   "import " + formatNames(importers) + " FILE...",
+		Use:   "import " + formatNames(node.ImportFormats) + " FILE...",
 		Short: "Import threat intelligence files into cases, each file all or nothing",
 		Long: `Import threat intelligence files. Each file is imported all or nothing:
 an invalid file is refused with a message naming the object and the field,
@@ -54,20 +32,19 @@ Objects held already in the same version are linked to the case and counted
 unchanged; what is not taken is listed with the reason.`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) < 2 {
-				return usageError{fmt.Errorf("want the format (%s) and at least one file", formatNames(importers))}
+				return usageError{fmt.Errorf("want the format (%s) and at least one file", formatNames(node.ImportFormats))}
 			}
-			if _, ok := importers[args[0]]; !ok {
-				return usageError{fmt.Errorf("unknown format %q: want %s", args[0], formatNames(importers))}
+			if !slices.Contains(node.ImportFormats, args[0]) {
+				return usageError{fmt.Errorf("unknown format %q: want %s", args[0], formatNames(node.ImportFormats))}
 			}
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			imp := importers[args[0]]
 			return m.withEnv(cmd, func(ctx context.Context, e *env) error {
 				var reports []*node.ImportReport
 				failed := 0
 				for _, file := range args[1:] {
-					rep, err := m.importFile(ctx, e, imp, args[0], file, caseID, title, category, tlp)
+					rep, err := m.importFile(ctx, e, args[0], file, caseID, title, category, tlp)
 					if err != nil {
 						failed++
 						fmt.Fprintf(m.Stderr, "%s: refused, nothing imported: %s\n", file, accord.ErrorMessage(err))
@@ -103,8 +80,7 @@ unchanged; what is not taken is listed with the reason.`,
 }
 
 // importFile imports one file, with a progress bar on a terminal.
-func (m *Main) importFile(ctx context.Context, e *env, imp func(context.Context, *env, io.Reader, node.ImportOptions) (*node.ImportReport, error),
-	format, file, caseID, title, category, tlp string) (*node.ImportReport, error) {
+func (m *Main) importFile(ctx context.Context, e *env, format, file, caseID, title, category, tlp string) (*node.ImportReport, error) {
 	fh, err := os.Open(file)
 	if err != nil {
 		return nil, accord.Errorf(accord.EINVALID, "%v", err)
@@ -121,7 +97,7 @@ func (m *Main) importFile(ctx context.Context, e *env, imp func(context.Context,
 		r = &pr
 		defer bar.Exit()
 	}
-	return imp(ctx, e, r, opts)
+	return e.svc.Import(ctx, operator(), format, r, opts)
 }
 
 // progress returns a progress bar over a file's bytes on stderr when
@@ -142,22 +118,21 @@ func (m *Main) progress(fh *os.File, what string) *progressbar.ProgressBar {
 func (m *Main) exportCommand() *cobra.Command {
 	var caseID, out string
 	cmd := &cobra.Command{
-		Use:   "export " + formatNames(exporters) + " --case ID [-o FILE]",
+		Use:   "export " + formatNames(node.ExportFormats) + " --case ID [-o FILE]",
 		Short: "Export a case's threat intelligence (to stdout by default)",
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) != 1 {
-				return usageError{fmt.Errorf("want the format: %s", formatNames(exporters))}
+				return usageError{fmt.Errorf("want the format: %s", formatNames(node.ExportFormats))}
 			}
-			if _, ok := exporters[args[0]]; !ok {
-				return usageError{fmt.Errorf("unknown format %q: want %s", args[0], formatNames(exporters))}
+			if !slices.Contains(node.ExportFormats, args[0]) {
+				return usageError{fmt.Errorf("unknown format %q: want %s", args[0], formatNames(node.ExportFormats))}
 			}
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			exp := exporters[args[0]]
 			return m.withEnv(cmd, func(ctx context.Context, e *env) error {
 				if out == "" || out == "-" {
-					return exp(ctx, e, caseID, m.Stdout)
+					return e.svc.Export(ctx, operator(), args[0], caseID, m.Stdout)
 				}
 				// Written beside the target and renamed: a failed export
 				// leaves no partial file.
@@ -166,7 +141,7 @@ func (m *Main) exportCommand() *cobra.Command {
 					return err
 				}
 				defer os.Remove(tmp.Name())
-				if err := exp(ctx, e, caseID, tmp); err != nil {
+				if err := e.svc.Export(ctx, operator(), args[0], caseID, tmp); err != nil {
 					tmp.Close()
 					return err
 				}
