@@ -368,11 +368,12 @@ func assessment(n *node) (Assessment, error) {
 	return a, nil
 }
 
-// descriptions returns the Description texts of n, white space collapsed.
+// descriptions returns the Description texts of n, line by line (see
+// lines).
 func descriptions(n *node) []string {
 	var out []string
 	for _, k := range n.children("Description") {
-		if s := k.words(); s != "" {
+		if s := k.lines(); s != "" {
 			out = append(out, s)
 		}
 	}
@@ -567,16 +568,29 @@ func (st *incident) tlpAt(n *node) (accord.TLP, error) {
 	return t, nil
 }
 
-// add validates o, made from element from, and adds it to the incident
+// add validates o, made from element from (and the elements also, for
+// network traffic between Systems), and adds it to the incident
 // unless an object of the same id is there already. An object from an
 // element whose restriction is stricter than the incident's carries the
 // TLP 2.0 marking of that restriction; the others none (they take their
 // case's). When the same observable occurs under different restrictions,
 // the strictest holds.
-func (st *incident) add(o *stix.Object, from *node) (string, error) {
+func (st *incident) add(o *stix.Object, from *node, also ...*node) (string, error) {
 	t, err := st.tlpAt(from)
 	if err != nil {
 		return "", err
+	}
+	for _, n := range also {
+		if n == nil {
+			continue
+		}
+		u, err := st.tlpAt(n)
+		if err != nil {
+			return "", err
+		}
+		if stricter(u, t) {
+			t = u
+		}
 	}
 	if stricter(t, st.tlp) {
 		m, _ := stix.TLP2(string(t))

@@ -436,6 +436,22 @@ func TestDecodeMappings(t *testing.T) {
 			t.Errorf("object under restriction=public in an amber incident: marked %v, want none (it takes the case's amber)", refs)
 		}
 	})
+	t.Run("network traffic takes the stricter restriction of its Systems", func(t *testing.T) {
+		d, err := Decode(strings.NewReader(doc(`purpose="reporting" restriction="green"`, `<EventData><Flow>
+<System category="source" restriction="need-to-know"><Node><Address category="ipv4-addr">192.0.2.1</Address></Node></System>
+<System category="target"><Node><Address category="ipv4-addr">192.0.2.2</Address></Node><Service ip-protocol="17"><Port>53</Port></Service></System>
+</Flow></EventData>`)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		nt := find(d.Incidents[0].Objects, "network-traffic")
+		if tl, ok := nt.TLP(); !ok || tl.Level != "amber+strict" {
+			t.Errorf("network traffic %s: want TLP:AMBER+STRICT", nt.Bytes())
+		}
+		if v, _ := nt.NetworkTraffic(); !cmp.Equal(v.Protocols, []string{"ipv4", "udp"}) || *v.DstPort != 53 || v.SrcPort != nil {
+			t.Errorf("network traffic %s, want ipv4/udp to port 53", nt.Bytes())
+		}
+	})
 	t.Run("addresses", func(t *testing.T) {
 		d, err := Decode(strings.NewReader(doc("", flow(`
 <Address category="ipv4-net-mask">192.0.2.0/255.255.255.0</Address>

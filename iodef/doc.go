@@ -70,7 +70,8 @@
 // document twice gives the same ids. created and modified are the
 // GenerationTime.
 //
-// Values are read as producers write them: free text with white space
+// Values are read as producers write them: descriptions line by line,
+// each line trimmed; names and other short text with white space
 // collapsed; URLs and digests with all white space removed (RFC 3986
 // appendix C: producers wrap long URLs); registry keys and values with
 // line breaks and the indentation around them removed. A ds:DigestValue is

@@ -190,12 +190,20 @@ func (e *encoder) document(c *accord.Case, objs []*stix.Object, opt Options) (*x
 		in.Contact.Email = &xEmail{To: opt.Email}
 	}
 
+	var uniq []*stix.Object
 	for _, o := range objs {
 		if err := o.Validate(); err != nil {
 			return nil, &accord.Error{Code: accord.EINVALID, Field: o.ID(), Message: "does not pass STIX validation: " + stixMessage(err)}
 		}
+		if e.byID[o.ID()] != nil {
+			// Twice the same IndicatorID would not validate (xs:ID).
+			e.skip(o, "it is given more than once; written once")
+			continue
+		}
 		e.byID[o.ID()] = o
+		uniq = append(uniq, o)
 	}
+	objs = uniq
 	// Hosts that network traffic refers to, and the addresses of e-mail
 	// messages, are written in their Flow, not again on their own.
 	for _, o := range objs {

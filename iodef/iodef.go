@@ -82,7 +82,8 @@ type Incident struct {
 	RecoveryTime   time.Time
 	ReportTime     time.Time
 	// Descriptions are the incident's Description texts, then those of its
-	// EventData in document order, white space collapsed.
+	// EventData in document order, each line trimmed (paragraphs stay, the
+	// indentation of the XML goes).
 	Descriptions []string
 	// Assessments, Contacts, Discoveries and Methods are the incident's,
 	// then those of its EventData in document order.
@@ -189,7 +190,7 @@ func (in *Incident) Case() accord.Case {
 	c := accord.Case{Category: "other", TLP: in.TLP, Status: accord.CaseOpen, Sectors: []string{}}
 	descs := in.Descriptions
 	if len(descs) > 0 {
-		c.Title, descs = descs[0], descs[1:]
+		c.Title, descs = strings.Join(strings.Fields(descs[0]), " "), descs[1:]
 	} else {
 		c.Title = "IODEF incident " + in.ID.String()
 	}

@@ -31,6 +31,7 @@ type host struct {
 	id     string
 	typ    string // ipv4-addr, ipv6-addr, domain-name, mac-addr
 	family string // "ipv4", "ipv6" or ""
+	sys    *node  // the System it is in, whose restriction holds for its traffic
 }
 
 // service is one Service of a System, as network traffic uses it: the IP
@@ -171,7 +172,14 @@ func (st *incident) traffic(f *node, src, dst *host, ss, ds service) error {
 	if err != nil {
 		return err
 	}
-	_, err = st.add(o, f)
+	var srcSys, dstSys *node
+	if src != nil {
+		srcSys = src.sys
+	}
+	if dst != nil {
+		dstSys = dst.sys
+	}
+	_, err = st.add(o, f, srcSys, dstSys)
 	return err
 }
 
@@ -187,6 +195,9 @@ func (st *incident) system(s *node) (system, observation, error) {
 	hosts, obs, err := st.nodeObs(nd)
 	if err != nil {
 		return sys, nil, err
+	}
+	for i := range hosts {
+		hosts[i].sys = s
 	}
 	sys.hosts = hosts
 	for _, sv := range s.children("Service") {

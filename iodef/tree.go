@@ -287,6 +287,28 @@ func (n *node) words() string {
 	return strings.Join(strings.Fields(n.text.String()), " ")
 }
 
+// lines marks n used and returns its text line by line, each line
+// trimmed, blank lines at either end dropped and runs of blank lines kept
+// as one: the indentation of the XML source goes, paragraphs stay.
+func (n *node) lines() string {
+	n.used = true
+	var out []string
+	blank := false
+	for _, l := range strings.Split(n.text.String(), "\n") {
+		l = strings.TrimSpace(l)
+		if l == "" {
+			blank = len(out) > 0
+			continue
+		}
+		if blank {
+			out = append(out, "")
+			blank = false
+		}
+		out = append(out, l)
+	}
+	return strings.Join(out, "\n")
+}
+
 // compact marks n used and returns its text with all white space removed:
 // for values in which white space is never part of the value but
 // producers wrap long ones over lines (URLs, RFC 3986 appendix C; base64
