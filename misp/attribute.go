@@ -4,7 +4,6 @@ import (
 	"encoding/base64"
 	"fmt"
 	"net/netip"
-	"net/url"
 	"regexp"
 	"strconv"
 	"strings"
@@ -232,7 +231,7 @@ func hostnamePortAttr(v string, _ *attr) (*conv, error) {
 
 func absoluteURL(v string) (string, error) {
 	s := strings.TrimSpace(v)
-	if u, err := url.Parse(s); err != nil || !u.IsAbs() {
+	if !validURL(s) {
 		return "", fmt.Errorf("%q is not an absolute URL", v)
 	}
 	return s, nil

@@ -188,6 +188,7 @@ func Export(w io.Writer, c *accord.Case, objs []*stix.Object) ([]Skip, error) {
 		attrs: map[string]*mispAttr{},
 		of:    map[string][]*mispAttr{},
 		made:  map[string][]reimport{},
+		uuids: map[string]bool{},
 	}
 	x.rank = -1
 	if t, ok := stix.TLP2(string(c.TLP)); ok {
@@ -228,6 +229,7 @@ type exporter struct {
 	// re-imports to, the properties it comes back with (one entry per
 	// attribute, as canonical JSON and as values).
 	made    map[string][]reimport
+	uuids   map[string]bool // attribute uuids given out
 	skipped []Skip
 	galaxy  map[string]*mispGalaxy
 	cluster map[string]*mispCluster // STIX id → cluster
@@ -340,9 +342,14 @@ func (x *exporter) add(o *stix.Object, typ, value string, toIDs bool) *mispAttr 
 	}
 	if !ok {
 		u := derive("attribute", x.uuid, typ, value)
-		if o.Type() != "" && !isSCO(o.Type()) {
+		if !isSCO(o.Type()) {
 			_, u, _ = stix.SplitID(o.ID())
+			if x.uuids[u] {
+				x.skip(o, "", "shares its UUID with another object written as an attribute; its attribute gets another")
+				u = derive("attribute", x.uuid, o.ID())
+			}
 		}
+		x.uuids[u] = true
 		at := o.Modified().Time()
 		if at.IsZero() {
 			at = x.c.UpdatedAt
@@ -419,7 +426,7 @@ func (x *exporter) indicator(o *stix.Object) {
 		typ, value = ind.PatternType, ind.Pattern
 	case ind.PatternType == "stix":
 		typ, value = simplePattern(ind.Pattern, labelType)
-		if typ == "" {
+		if typ == "" || !reimportsAs(typ, value, ind.Pattern) {
 			typ, value = "stix2-pattern", ind.Pattern
 		}
 	default:
@@ -561,6 +568,35 @@ func simplePattern(pattern, preferred string) (typ, value string) {
 		}
 	}
 	return "", ""
+}
+
+// reimportsAs reports whether Decode makes of the attribute (typ, value)
+// an indicator with the same comparisons as the pattern want, in any order (a MAC
+// address in upper case, say, would not: Decode writes it in lower case).
+func reimportsAs(typ, value, want string) bool {
+	m, ok := mapperFor(typ)
+	if !ok {
+		return false
+	}
+	c, err := m(value, nil)
+	if err != nil || len(c.comps) == 0 {
+		return false
+	}
+	return slices.Equal(comparisons(want), comparisons(pattern(c.comps)))
+}
+
+// comparisons returns the comparisons of a pattern as sorted strings.
+func comparisons(p string) []string {
+	pp, err := stix.ParsePattern(p)
+	if err != nil {
+		return nil
+	}
+	var out []string
+	for _, c := range pp.Comparisons() {
+		out = append(out, fmt.Sprintf("%s:%q %s %v %q", c.ObjectType, c.Path, c.Operator, c.Negated, c.Values))
+	}
+	sort.Strings(out)
+	return out
 }
 
 // mispHashType returns the MISP attribute type of a STIX hash algorithm.

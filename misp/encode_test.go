@@ -579,6 +579,27 @@ func TestSimplePattern(t *testing.T) {
 	}
 }
 
+// TestReimportsAs checks the guard that keeps an indicator whole (as a
+// stix2-pattern attribute) when its typed attribute would come back as
+// another pattern.
+func TestReimportsAs(t *testing.T) {
+	tests := []struct {
+		typ, value, pattern string
+		want                bool
+	}{
+		{"mac-address", "00:1a:2b:3c:4d:5e", "[mac-addr:value = '00:1a:2b:3c:4d:5e']", true},
+		{"mac-address", "00:1A:2B:3C:4D:5E", "[mac-addr:value = '00:1A:2B:3C:4D:5E']", false},
+		{"filename|md5", "x|" + strings.Repeat("ab", 16), "[file:hashes.MD5 = '" + strings.Repeat("ab", 16) + "' AND file:name = 'x']", true},
+		{"regkey|value", `HKEY_USERS\a|b|c`, `[windows-registry-key:key = 'HKEY_USERS\\a|b' AND windows-registry-key:values[*].data = 'c']`, false},
+		{"ip-dst", "198.51.100.1", "[ipv4-addr:value = '198.51.100.1']", true},
+	}
+	for _, tc := range tests {
+		if got := reimportsAs(tc.typ, tc.value, tc.pattern); got != tc.want {
+			t.Errorf("reimportsAs(%s, %q, %s) = %v, want %v", tc.typ, tc.value, tc.pattern, got, tc.want)
+		}
+	}
+}
+
 func TestCaseUUID(t *testing.T) {
 	// Computed with Python: uuid.uuid5(uuid.UUID(Namespace), "us-cert-C0001").
 	if got, want := CaseUUID("us-cert-C0001"), "4f229513-8153-5dd7-8b8d-57512aa99ada"; got != want {
