@@ -45,6 +45,9 @@ const (
 	ObsSHA512 ObservableKind = "sha512"
 )
 
+// ObservableKinds lists the observable kinds.
+var ObservableKinds = []ObservableKind{ObsIP, ObsCIDR, ObsDomain, ObsURL, ObsEmail, ObsMD5, ObsSHA1, ObsSHA256, ObsSHA512}
+
 // Observable is a normalised value taken from an object (a cyber
 // observable, or an indicator's pattern), which correlation looks up. For
 // ObsIP and ObsCIDR, Addr is the 16-byte address (IPv4 mapped into IPv6)

@@ -18,6 +18,7 @@ import (
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
 	"github.com/accord-cyber/accord"
+	"github.com/accord-cyber/accord/node"
 )
 
 // spec is the parsed openapi.json with a JSON Schema compiler over it, to
@@ -337,6 +338,9 @@ func enumSchemas() map[string][]string {
 		"PartyKind":        strs([]accord.PartyKind{accord.PartySelf, accord.PartyLocal, accord.PartyPeer}),
 		"MessageKind":      strs(accord.MessageKinds),
 		"CustodyEventKind": accord.CustodyEvents,
+		"ImportFormat":     node.ImportFormats,
+		"ExportFormat":     node.ExportFormats,
+		"ObservableKind":   strs(accord.ObservableKinds),
 		"ErrorCode":        {accord.EINVALID, accord.ENOTFOUND, accord.ECONFLICT, accord.EUNAUTHORIZED, accord.EFORBIDDEN, accord.EUNAVAILABLE, accord.EINTERNAL},
 	}
 }
@@ -507,6 +511,9 @@ func sampleValue(t *testing.T, sp *spec, schema any) string {
 	}
 	if e, ok := m["enum"].([]any); ok {
 		return fmt.Sprint(e[0])
+	}
+	if ex, ok := m["example"]; ok { // a value that must be well formed
+		return fmt.Sprint(ex)
 	}
 	switch m["type"] {
 	case "array":

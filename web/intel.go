@@ -1,0 +1,130 @@
+package web
+
+import (
+	"errors"
+	"mime"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/accord-cyber/accord"
+	"github.com/accord-cyber/accord/node"
+)
+
+// importIntel imports the request body, a file of the format in ?format=,
+// into the case in ?case= or, without it, into a case it opens (?title=,
+// ?category=, ?tlp=), all or nothing. Analyst or admin. 201 with the
+// import report; EINVALID names the object and the field of an invalid
+// file, and nothing of it is stored.
+func (s *server) importIntel(w http.ResponseWriter, r *http.Request, a accord.Actor) error {
+	q, err := query(r, "format", "case", "title", "category", "tlp", "source")
+	if err != nil {
+		return err
+	}
+	if ct := r.Header.Get("Content-Type"); ct != "" {
+		mt, _, _ := mime.ParseMediaType(ct)
+		if mt == "application/x-www-form-urlencoded" || strings.HasPrefix(mt, "multipart/") {
+			return httpError(http.StatusUnsupportedMediaType, "", "the request body must be the file's bytes as they are (got %s)", ct)
+		}
+	}
+	format := q.Get("format")
+	if format == "" {
+		return accord.FieldError("format", "is required: %s", strings.Join(node.ImportFormats, ", "))
+	}
+	source := q.Get("source")
+	if source == "" {
+		source = "api"
+	}
+	title := q.Get("title")
+	if title == "" {
+		title = format + " import of " + time.Now().UTC().Format("2006-01-02 15:04Z")
+	}
+	category := q.Get("category")
+	if category == "" {
+		category = "other"
+	}
+	opts := node.ImportOptions{CaseID: q.Get("case"), Source: format + ":" + source,
+		NewCase: node.NewCase{Title: title, Category: accord.Category(category), TLP: accord.TLP(q.Get("tlp"))}}
+	body := &uploadBody{r: r.Body, rc: http.NewResponseController(w)}
+	rep, err := s.svc.Import(r.Context(), a, format, body, opts)
+	if err != nil {
+		var e *accord.Error
+		if errors.As(err, &e) && e.Code == accord.EINVALID && strings.Contains(e.Message, "larger than the limit of") {
+			// One object over the decoder's limit (package stix's wording).
+			return &statusError{status: http.StatusRequestEntityTooLarge, err: e}
+		}
+		return err
+	}
+	w.Header().Set("Location", "/api/v1/cases/"+rep.CaseID)
+	s.writeJSON(w, r, http.StatusCreated, rep)
+	return nil
+}
+
+// exportIntel streams a case's objects in the format of ?format= (stix by
+// default). Any role. ENOTFOUND for an unknown case.
+func (s *server) exportIntel(w http.ResponseWriter, r *http.Request, a accord.Actor) error {
+	q, err := query(r, "format")
+	if err != nil {
+		return err
+	}
+	format := q.Get("format")
+	if format == "" {
+		format = "stix"
+	}
+	if !slices.Contains(node.ExportFormats, format) {
+		return accord.FieldError("format", "%q is not an export format (%s)", format, strings.Join(node.ExportFormats, ", "))
+	}
+	id := r.PathValue("id")
+	if _, err := s.svc.Case(r.Context(), a, id); err != nil {
+		return err // before any byte is written, so the error is a problem
+	}
+	w.Header().Set("Content-Type", "application/stix+json;version=2.1")
+	w.Header().Set("Content-Disposition", `attachment; filename="`+id+`.json"`)
+	// Once the bundle has started, an error can only cut it short (the
+	// client gets a bundle that does not parse) and is logged.
+	if err := s.svc.Export(r.Context(), a, format, id, &downloadWriter{w: w, rc: http.NewResponseController(w)}); err != nil {
+		s.log.Error("export cut short", "case", id, "format", format, "err", err)
+	}
+	return nil
+}
+
+// correlationList is the body of GET /api/v1/cases/{id}/correlations.
+type correlationList struct {
+	Correlations []node.Correlation `json:"correlations"`
+}
+
+// caseCorrelations lists the observables of a case that other cases hold
+// too. Any role. ENOTFOUND for an unknown case.
+func (s *server) caseCorrelations(w http.ResponseWriter, r *http.Request, a accord.Actor) error {
+	if _, err := query(r); err != nil {
+		return err
+	}
+	cs, err := s.svc.Correlations(r.Context(), a, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	s.writeJSON(w, r, http.StatusOK, correlationList{Correlations: cs})
+	return nil
+}
+
+// matchList is the body of GET /api/v1/correlate.
+type matchList struct {
+	Matches []accord.ObservableHit `json:"matches"`
+}
+
+// correlate looks a value up in every case: ?kind= (ip, cidr, domain, url,
+// email, md5, sha1, sha256, sha512) and ?value=. Any role. EINVALID for a
+// value that is not of its kind.
+func (s *server) correlate(w http.ResponseWriter, r *http.Request, a accord.Actor) error {
+	q, err := query(r, "kind", "value")
+	if err != nil {
+		return err
+	}
+	hits, err := s.svc.Correlate(r.Context(), a, accord.ObservableKind(q.Get("kind")), q.Get("value"))
+	if err != nil {
+		return err
+	}
+	s.writeJSON(w, r, http.StatusOK, matchList{Matches: hits})
+	return nil
+}
