@@ -913,3 +913,38 @@ func TestDecodeInvalid(t *testing.T) {
 		})
 	}
 }
+
+// TestDocumentation checks that doc.go's tables name every attribute type
+// and object template Decode maps, and count the unsupported types right.
+func TestDocumentation(t *testing.T) {
+	doc, err := os.ReadFile("doc.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := string(doc)
+	for typ := range attributeTypes {
+		if strings.HasPrefix(typ, "filename|") {
+			continue // "filename|<each of those hashes>"
+		}
+		if !strings.Contains(text, typ) {
+			t.Errorf("doc.go does not name the attribute type %s", typ)
+		}
+	}
+	for name := range objectTemplates {
+		if !strings.Contains(text, "//\t"+name) && !strings.Contains(text, "  "+name) {
+			t.Errorf("doc.go's object table does not name %s", name)
+		}
+	}
+	var dt struct {
+		Result struct {
+			Types []string `json:"types"`
+		} `json:"result"`
+	}
+	if err := json.Unmarshal(readShared(t, "pymisp-schema", "describeTypes.json"), &dt); err != nil {
+		t.Fatal(err)
+	}
+	others := len(dt.Result.Types) - len(attributeTypes)
+	if want := fmt.Sprintf("other %d types of MISP's describeTypes", others); !strings.Contains(text, want) {
+		t.Errorf("doc.go does not say %q", want)
+	}
+}
