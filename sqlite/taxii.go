@@ -426,7 +426,13 @@ func collectionQuery(q accord.CollectionQuery) (string, []any, error) {
 	} else {
 		b.WriteString(`o.object`)
 	}
-	b.WriteString(` FROM taxii_members m JOIN intel_objects o ON o.pos = m.object_pos WHERE m.collection_id = ?`)
+	b.WriteString(` FROM taxii_members m`)
+	if len(q.Versions) == 1 && q.Versions[0] == "last" && len(q.SpecVersions) == 0 && q.ObjectID == "" && len(q.IDs) == 0 && len(q.Types) == 0 {
+		// The default page. Without statistics the planner takes the key and
+		// filters is_last; the partial index holds only the rows served.
+		b.WriteString(` INDEXED BY taxii_members_last`)
+	}
+	b.WriteString(` JOIN intel_objects o ON o.pos = m.object_pos WHERE m.collection_id = ?`)
 	if !q.After.IsZero() {
 		b.WriteString(` AND m.date_added > ?`)
 		args = append(args, timeArg(q.After))

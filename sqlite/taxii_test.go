@@ -1,0 +1,62 @@
+package sqlite
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/accord-cyber/accord"
+)
+
+// TestTAXIIQueryPlans: the pages a TAXII client walks through a large
+// collection read an index range from the cursor on (SEARCH … USING
+// INDEX with date_added>?), never the whole collection (SCAN) and never a
+// sort (USE TEMP B-TREE).
+func TestTAXIIQueryPlans(t *testing.T) {
+	db, err := Open(context.Background(), t.TempDir()+"/plan.db")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	after := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	tcs := []struct {
+		name string
+		q    accord.CollectionQuery
+		want string
+	}{
+		{"default: last versions", accord.CollectionQuery{Versions: []string{"last"}}, "USING INDEX taxii_members_last (collection_id=? AND date_added>?)"},
+		{"all versions", accord.CollectionQuery{Versions: []string{"all"}, SpecVersions: []string{"2.1"}}, "USING PRIMARY KEY (collection_id=? AND date_added>?)"},
+		{"first versions", accord.CollectionQuery{Versions: []string{"first"}}, "USING PRIMARY KEY (collection_id=? AND date_added>?)"},
+		{"one type", accord.CollectionQuery{Versions: []string{"last"}, Types: []string{"indicator"}}, "(collection_id=? AND "},
+		{"one object", accord.CollectionQuery{Versions: []string{"all"}, ObjectID: "indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f"}, "(collection_id=? AND "},
+	}
+	for _, tc := range tcs {
+		t.Run(tc.name, func(t *testing.T) {
+			tc.q.Collection, tc.q.After, tc.q.Limit = "c", after, 1000
+			text, args, err := collectionQuery(tc.q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			rows, err := db.r.Query("EXPLAIN QUERY PLAN "+text, args...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var plan []string
+			for rows.Next() {
+				var id, parent, notused int
+				var detail string
+				rows.Scan(&id, &parent, &notused, &detail)
+				plan = append(plan, detail)
+			}
+			rows.Close()
+			all := strings.Join(plan, "\n")
+			if !strings.Contains(plan[0], tc.want) && !strings.Contains(all, "SEARCH m "+tc.want) {
+				t.Errorf("plan of %s:\n%s\nwant the outer read SEARCH m %s", tc.name, all, tc.want)
+			}
+			if strings.Contains(all, "SCAN m") || strings.Contains(all, "TEMP B-TREE") {
+				t.Errorf("plan of %s scans or sorts:\n%s", tc.name, all)
+			}
+		})
+	}
+}
