@@ -19,6 +19,7 @@ import (
 
 	"github.com/accord-cyber/accord"
 	"github.com/accord-cyber/accord/federation"
+	"github.com/accord-cyber/accord/taxii"
 	"github.com/accord-cyber/accord/web"
 )
 
@@ -100,8 +101,11 @@ func (m *Main) start(ctx context.Context, e *env) (*running, error) {
 	dopts.Logger = e.log
 	r.deliverer = federation.NewDeliverer(e.svc, e.id, dopts)
 	e.notify = r.deliverer.Notify
+	api := http.NewServeMux() // the JSON API and UI, and TAXII 2.1 beside them
+	api.Handle("/", web.New(e.svc, web.Options{Logger: e.log, MaxBodyBytes: e.cfg.API.MaxBodyBytes, Registry: reg}))
+	api.Handle("/taxii2/", taxii.NewHandler(e.svc, taxii.Options{Logger: e.log, Title: "accord " + e.cfg.Party}))
 	r.api = &http.Server{
-		Handler:           web.New(e.svc, web.Options{Logger: e.log, MaxBodyBytes: e.cfg.API.MaxBodyBytes, Registry: reg}),
+		Handler:           api,
 		ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 60 * time.Second, WriteTimeout: 60 * time.Second, IdleTimeout: 120 * time.Second,
 	}
 	r.fed = &http.Server{
