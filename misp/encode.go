@@ -166,8 +166,8 @@ func Encode(w io.Writer, c *accord.Case, objs []*stix.Object) error {
 // on the way, such as a second hash of a file, which MISP attributes
 // without objects can only hold as a second file.
 //
-// Export returns EINVALID when c lacks an id, title or creation time or
-// an object does not validate; other errors come from w.
+// Export returns EINVALID when c lacks an id, title or creation time (in
+// 1970 to 9999) or an object does not validate; other errors come from w.
 func Export(w io.Writer, c *accord.Case, objs []*stix.Object) ([]Skip, error) {
 	if c == nil {
 		return nil, accord.Errorf(accord.EINVALID, "no case to export")
@@ -181,14 +181,18 @@ func Export(w io.Writer, c *accord.Case, objs []*stix.Object) ([]Skip, error) {
 	if c.CreatedAt.IsZero() {
 		return nil, accord.FieldError("created_at", "is required")
 	}
+	if c.CreatedAt.Year() < 1970 || c.CreatedAt.Year() > 9999 {
+		return nil, accord.FieldError("created_at", "is not between 1970 and 9999, the years a MISP event can have")
+	}
 	x := &exporter{
-		c:     c,
-		uuid:  CaseUUID(c.ID),
-		byID:  map[string]*stix.Object{},
-		attrs: map[string]*mispAttr{},
-		of:    map[string][]*mispAttr{},
-		made:  map[string][]reimport{},
-		uuids: map[string]bool{},
+		c:        c,
+		uuid:     CaseUUID(c.ID),
+		byID:     map[string]*stix.Object{},
+		attrs:    map[string]*mispAttr{},
+		of:       map[string][]*mispAttr{},
+		made:     map[string][]reimport{},
+		uuids:    map[string]bool{},
+		reported: map[string]bool{},
 	}
 	x.rank = -1
 	if t, ok := stix.TLP2(string(c.TLP)); ok {
@@ -228,11 +232,12 @@ type exporter struct {
 	// made holds, for each observable id that a written attribute
 	// re-imports to, the properties it comes back with (one entry per
 	// attribute, as canonical JSON and as values).
-	made    map[string][]reimport
-	uuids   map[string]bool // attribute uuids given out
-	skipped []Skip
-	galaxy  map[string]*mispGalaxy
-	cluster map[string]*mispCluster // STIX id → cluster
+	made     map[string][]reimport
+	uuids    map[string]bool // attribute uuids given out
+	reported map[string]bool // objects with a Skip
+	skipped  []Skip
+	galaxy   map[string]*mispGalaxy
+	cluster  map[string]*mispCluster // STIX id → cluster
 }
 
 func (x *exporter) skip(o *stix.Object, path, format string, args ...any) {
@@ -241,16 +246,14 @@ func (x *exporter) skip(o *stix.Object, path, format string, args ...any) {
 		p += "." + path
 	}
 	x.skipped = append(x.skipped, Skip{Path: p, Type: o.Type(), Reason: fmt.Sprintf(format, args...)})
+	x.reported[o.ID()] = true
 }
 
 func unixString(t time.Time) string { return strconv.FormatInt(t.Unix(), 10) }
 
 func (x *exporter) write(w io.Writer) ([]Skip, error) {
 	c := x.c
-	ts := c.UpdatedAt
-	if ts.Before(c.CreatedAt) {
-		ts = c.CreatedAt
-	}
+	ts := x.when()
 	analysis := "1"
 	if c.Status == accord.CaseClosed {
 		analysis = "2"
@@ -332,8 +335,9 @@ func composite(o *stix.Object) bool {
 }
 
 // add writes an attribute for the STIX object o, or merges it into the
-// attribute of the same type and value already written. It returns the
-// attribute.
+// attribute of the same type and value already written, and returns it.
+// An attribute Decode would refuse (an empty name, an AS number beyond 32
+// bits) is not written: add reports it and returns nil.
 func (x *exporter) add(o *stix.Object, typ, value string, toIDs bool) *mispAttr {
 	key := typ + "\x00" + value
 	a, ok := x.attrs[key]
@@ -341,6 +345,16 @@ func (x *exporter) add(o *stix.Object, typ, value string, toIDs bool) *mispAttr 
 		x.skip(o, "", "has the %s %q of another indicator; MISP holds both in one attribute (%s)", typ, value, a.UUID)
 	}
 	if !ok {
+		m, known := mapperFor(typ)
+		if !known {
+			x.skip(o, "", "MISP attribute type %s is not one accord imports", typ)
+			return nil
+		}
+		c, err := m(value, nil)
+		if err != nil {
+			x.skip(o, "", "not written: its %s attribute would be refused on import (%v)", typ, err)
+			return nil
+		}
 		u := derive("attribute", x.uuid, typ, value)
 		if !isSCO(o.Type()) {
 			_, u, _ = stix.SplitID(o.ID())
@@ -351,25 +365,19 @@ func (x *exporter) add(o *stix.Object, typ, value string, toIDs bool) *mispAttr 
 		}
 		x.uuids[u] = true
 		at := o.Modified().Time()
-		if at.IsZero() {
-			at = x.c.UpdatedAt
-			if at.IsZero() {
-				at = x.c.CreatedAt
-			}
+		if at.IsZero() || at.Unix() < 1 {
+			// Observables have no time; MISP timestamps start in 1970.
+			at = x.when()
 		}
 		a = &mispAttr{UUID: u, Type: typ, Category: categoryOf(typ), Value: value,
 			Timestamp: unixString(at), Distribution: "5"}
 		x.attrs[key] = a
 		x.event.Attribute = append(x.event.Attribute, a)
 		// What Decode will make of it.
-		if m, ok := mapperFor(typ); ok {
-			if c, err := m(value, nil); err == nil {
-				for _, s := range c.scos {
-					id := s.get("id").(string)
-					x.made[id] = append(x.made[id], newReimport(s))
-					x.of[id] = appendAttr(x.of[id], a)
-				}
-			}
+		for _, s := range c.scos {
+			id := s.get("id").(string)
+			x.made[id] = append(x.made[id], newReimport(s))
+			x.of[id] = appendAttr(x.of[id], a)
 		}
 	}
 	a.ToIDs = a.ToIDs || toIDs
@@ -378,6 +386,14 @@ func (x *exporter) add(o *stix.Object, typ, value string, toIDs bool) *mispAttr 
 		a.tag(tlpTag(tlpLevels[t.Rank()]))
 	}
 	return a
+}
+
+// when is the time of the case: its last change, else its opening.
+func (x *exporter) when() time.Time {
+	if x.c.UpdatedAt.After(x.c.CreatedAt) {
+		return x.c.UpdatedAt
+	}
+	return x.c.CreatedAt
 }
 
 func appendAttr(l []*mispAttr, a *mispAttr) []*mispAttr {
@@ -434,6 +450,9 @@ func (x *exporter) indicator(o *stix.Object) {
 		return
 	}
 	a := x.add(o, typ, value, true)
+	if a == nil {
+		return
+	}
 	if labelType == typ && category != "" {
 		a.Category = category
 	}
@@ -441,7 +460,7 @@ func (x *exporter) indicator(o *stix.Object) {
 		a.Comment = ind.Description
 	}
 	for _, l := range labels {
-		if !strings.HasPrefix(l, galaxyTagPrefix) {
+		if strings.TrimSpace(l) != "" && !strings.HasPrefix(l, galaxyTagPrefix) {
 			a.tag(mispTag{Name: l, Exportable: true})
 		}
 	}
@@ -819,12 +838,14 @@ func (x *exporter) observable(o *stix.Object) {
 		x.skip(o, "", "%s", why)
 		return
 	}
+	var refused bool
 	for _, pv := range pairs {
 		typ, value := pv[0], pv[1]
 		m, _ := mapperFor(typ)
 		c, err := m(value, nil)
 		if err != nil || len(c.scos) == 0 {
-			x.skip(o, "", "its %s attribute %q would not import: %v", typ, value, err)
+			x.skip(o, "", "not written: its %s attribute would be refused on import (%v)", typ, err)
+			refused = true
 			continue
 		}
 		r := newReimport(c.scos[0])
@@ -845,10 +866,14 @@ func (x *exporter) observable(o *stix.Object) {
 			}
 			x.skip(o, "", "its %s attribute %q imports as another %s (%s)", typ, value, o.Type(), primary)
 		}
-		x.add(o, typ, value, false)
+		if x.add(o, typ, value, false) == nil {
+			refused = true
+		}
 	}
 	if len(x.made[o.ID()]) == 0 {
-		x.skip(o, "", "no MISP attribute imports back as this %s", o.Type())
+		if !refused {
+			x.skip(o, "", "no MISP attribute imports back as this %s", o.Type())
+		}
 		return
 	}
 	// The properties o comes back with: Decode keeps the first of each,
@@ -941,6 +966,9 @@ func (x *exporter) sdo(o *stix.Object) {
 			typ = "text"
 		}
 		a := x.add(o, typ, content, false)
+		if a == nil {
+			return
+		}
 		var abstract string
 		if _, _ = o.Get("abstract", &abstract); abstract != "" && labelType != "" {
 			a.Category = abstract
@@ -951,17 +979,21 @@ func (x *exporter) sdo(o *stix.Object) {
 	if !ok {
 		return
 	}
-	g := x.galaxy[gtype]
-	if g == nil {
-		g = &mispGalaxy{UUID: derive("galaxy", gtype), Name: gtype, Type: gtype,
-			Description: "Clusters of type " + gtype + " exported by accord"}
-		x.galaxy[gtype] = g
-	}
 	_, u, _ := stix.SplitID(o.ID())
 	_, value, _ := strings.Cut(strings.TrimPrefix(tag, galaxyTagPrefix), "=")
 	value, err := strconv.Unquote(value)
 	if err != nil {
 		value = o.Name()
+	}
+	if strings.TrimSpace(value) == "" {
+		x.skip(o, "", "a galaxy cluster needs a name")
+		return
+	}
+	g := x.galaxy[gtype]
+	if g == nil {
+		g = &mispGalaxy{UUID: derive("galaxy", gtype), Name: gtype, Type: gtype,
+			Description: "Clusters of type " + gtype + " exported by accord"}
+		x.galaxy[gtype] = g
 	}
 	k := &mispCluster{UUID: u, Type: gtype, Value: value, TagName: tag, Description: o.Description()}
 	meta := map[string]any{}
@@ -1049,6 +1081,10 @@ func (x *exporter) sighting(o *stix.Object) {
 	if at.IsZero() {
 		at = o.Created()
 	}
+	if at.Time().Unix() < 1 {
+		x.skip(o, "", "dated before 1970, when MISP sightings cannot be")
+		return
+	}
 	_, u, _ := stix.SplitID(o.ID())
 	ms := mispSighting{UUID: u, AttributeUUID: l[0].UUID, Type: "0", DateSighting: unixString(at.Time()), Source: s.Description}
 	if len(s.WhereSightedRefs) > 0 {
@@ -1073,6 +1109,10 @@ func (x *exporter) opinion(o *stix.Object) {
 		return
 	}
 	a := x.of[refs[0]][0]
+	if o.Modified().Time().Unix() < 1 {
+		x.skip(o, "", "dated before 1970, when MISP sightings cannot be")
+		return
+	}
 	_, u, _ := stix.SplitID(o.ID())
 	ms := mispSighting{UUID: u, AttributeUUID: a.UUID, Type: "1", DateSighting: unixString(o.Modified().Time())}
 	var by string
@@ -1085,7 +1125,7 @@ func (x *exporter) opinion(o *stix.Object) {
 // rest reports the objects no step above wrote.
 func (x *exporter) rest(o *stix.Object) {
 	switch {
-	case len(x.of[o.ID()]) > 0 || x.cluster[o.ID()] != nil:
+	case len(x.of[o.ID()]) > 0 || x.cluster[o.ID()] != nil || x.reported[o.ID()]:
 		return
 	case o.Type() == "marking-definition":
 		// Carried by the event's and attributes' tlp tags.

@@ -606,3 +606,45 @@ func TestCaseUUID(t *testing.T) {
 		t.Errorf("CaseUUID(us-cert-C0001) = %s, want %s", got, want)
 	}
 }
+
+// TestEncodeImportable exports objects that are valid STIX but would make
+// attributes Decode refuses: Export leaves those attributes out and says
+// so, and what it writes imports.
+func TestEncodeImportable(t *testing.T) {
+	const ts = `"created":"2026-03-04T10:00:00.000Z","modified":"2026-03-04T10:00:00.000Z"`
+	bigAS := sco(t, "autonomous-system", map[string]any{"number": int64(1) << 40})
+	objs := parseAll(t, bigAS,
+		`{"type":"note","spec_version":"2.1","id":"note--01010101-0101-4101-8101-010101010101",`+ts+`,"content":"","object_refs":["`+idOf(t, bigAS)+`"]}`,
+		`{"type":"indicator","spec_version":"2.1","id":"indicator--02020202-0202-4202-8202-020202020202",`+ts+`,"pattern":"[ipv4-addr:value = 'not an address']","pattern_type":"stix","valid_from":"2026-03-04T10:00:00Z"}`,
+		`{"type":"sighting","spec_version":"2.1","id":"sighting--03030303-0303-4303-8303-030303030303",`+ts+`,"first_seen":"1960-01-01T00:00:00Z","sighting_of_ref":"indicator--02020202-0202-4202-8202-020202020202"}`,
+		`{"type":"malware","spec_version":"2.1","id":"malware--04040404-0404-4404-8404-040404040404",`+ts+`,"name":" ","is_family":true}`,
+	)
+	var buf bytes.Buffer
+	skipped, err := Export(&buf, testCase(), objs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	validateEvent(t, buf.Bytes(), true)
+	e, err := Decode(bytes.NewReader(buf.Bytes()))
+	if err != nil {
+		t.Fatalf("Decode(Export()): %v\n%s", err, buf.Bytes())
+	}
+	checkObjects(t, e.Objects)
+	got := map[string]string{}
+	for _, s := range skipped {
+		got[s.Path] = s.Reason
+	}
+	want := map[string]string{
+		idOf(t, bigAS): `not written: its AS attribute would be refused on import ("1099511627776" is not an autonomous system number)`,
+		"note--01010101-0101-4101-8101-010101010101":     "not written: its comment attribute would be refused on import (must not be empty)",
+		"sighting--03030303-0303-4303-8303-030303030303": "dated before 1970, when MISP sightings cannot be",
+		"malware--04040404-0404-4404-8404-040404040404":  "a galaxy cluster needs a name",
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("Export skipped (-want +got):\n%s", diff)
+	}
+	ind, err := byID(e.Objects)["indicator--02020202-0202-4202-8202-020202020202"].Indicator()
+	if err != nil || ind.Pattern != "[ipv4-addr:value = 'not an address']" {
+		t.Errorf("indicator with a pattern no ip-dst holds came back as %+v, %v; want it whole, from a stix2-pattern attribute", ind, err)
+	}
+}
