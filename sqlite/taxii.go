@@ -27,16 +27,17 @@ const (
 	sqlTAXIILastAdded = `SELECT max(date_added) FROM taxii_members WHERE collection_id = ?`
 	// sqlTAXIIFlags marks, for the objects named in ?2 within collection ?1,
 	// the first and the last version among those of the object's latest
-	// spec_version (TAXII's default spec_version filter).
-	sqlTAXIIFlags = `WITH ids(object_id) AS (SELECT DISTINCT value FROM json_each(?2)),
-		spec AS (SELECT m.object_id, max(m.spec_version) AS sv FROM taxii_members m JOIN ids ON ids.object_id = m.object_id
-			WHERE m.collection_id = ?1 GROUP BY m.object_id),
-		ext AS (SELECT m.object_id, s.sv, min(m.version_key) AS lo, max(m.version_key) AS hi FROM taxii_members m
-			JOIN spec s ON s.object_id = m.object_id AND m.spec_version = s.sv WHERE m.collection_id = ?1 GROUP BY m.object_id)
-		UPDATE taxii_members SET
-			is_first = (taxii_members.spec_version = ext.sv AND taxii_members.version_key = ext.lo),
-			is_last = (taxii_members.spec_version = ext.sv AND taxii_members.version_key = ext.hi)
-		FROM ext WHERE taxii_members.collection_id = ?1 AND taxii_members.object_id = ext.object_id`
+	// spec_version (TAXII's default spec_version filter). It reads each
+	// named object's rows through taxii_members_object, never the whole
+	// collection.
+	sqlTAXIIFlags = `UPDATE taxii_members INDEXED BY taxii_members_object SET
+			is_first = (spec_version = ` + taxiiLatestSpec + ` AND version_key = (SELECT min(s.version_key) FROM taxii_members s INDEXED BY taxii_members_object
+				WHERE s.collection_id = taxii_members.collection_id AND s.object_id = taxii_members.object_id AND s.spec_version = ` + taxiiLatestSpec + `)),
+			is_last = (spec_version = ` + taxiiLatestSpec + ` AND version_key = (SELECT max(s.version_key) FROM taxii_members s INDEXED BY taxii_members_object
+				WHERE s.collection_id = taxii_members.collection_id AND s.object_id = taxii_members.object_id AND s.spec_version = ` + taxiiLatestSpec + `))
+		WHERE collection_id = ?1 AND object_id IN (SELECT value FROM json_each(?2))`
+	taxiiLatestSpec = `(SELECT max(l.spec_version) FROM taxii_members l INDEXED BY taxii_members_object
+				WHERE l.collection_id = taxii_members.collection_id AND l.object_id = taxii_members.object_id)`
 	sqlTAXIIHasObject = `SELECT 1 FROM taxii_members WHERE collection_id = ? AND object_id = ? LIMIT 1`
 	sqlObjectCaseTLPs = `SELECT c.object_id, k.tlp FROM case_objects c JOIN cases k ON k.id = c.case_id
 		WHERE c.object_id IN (SELECT value FROM json_each(?))`
@@ -472,7 +473,7 @@ func collectionQuery(q accord.CollectionQuery) (string, []any, error) {
 		specCond = `m.spec_version IN (SELECT value FROM json_each(?))`
 		specArgs = []any{arr}
 	} else {
-		specCond = `m.spec_version = (SELECT max(s.spec_version) FROM taxii_members s WHERE s.collection_id = m.collection_id AND s.object_id = m.object_id)`
+		specCond = `m.spec_version = (SELECT max(s.spec_version) FROM taxii_members s INDEXED BY taxii_members_object WHERE s.collection_id = m.collection_id AND s.object_id = m.object_id)`
 	}
 	versions := q.Versions
 	if len(versions) == 0 {
@@ -491,7 +492,7 @@ func collectionQuery(q accord.CollectionQuery) (string, []any, error) {
 			if v == "first" {
 				agg = "min"
 			}
-			ors = append(ors, `(`+specCond+` AND m.version_key = (SELECT `+agg+`(s.version_key) FROM taxii_members s
+			ors = append(ors, `(`+specCond+` AND m.version_key = (SELECT `+agg+`(s.version_key) FROM taxii_members s INDEXED BY taxii_members_object
 				WHERE s.collection_id = m.collection_id AND s.object_id = m.object_id AND s.spec_version IN (SELECT value FROM json_each(?))))`)
 			orArgs = append(orArgs, specArgs...)
 			orArgs = append(orArgs, specArgs...)

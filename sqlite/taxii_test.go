@@ -60,3 +60,44 @@ func TestTAXIIQueryPlans(t *testing.T) {
 		})
 	}
 }
+
+// TestTAXIIWritePlans: adding a chunk of versions to a large collection
+// reads only the rows of the versions and objects named, through indexes,
+// never the collection (that made building a collection of 1M quadratic).
+func TestTAXIIWritePlans(t *testing.T) {
+	db, err := Open(context.Background(), t.TempDir()+"/plan.db")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	for name, q := range map[string]struct {
+		sql  string
+		args []any
+	}{
+		"resolve":   {sqlTAXIIResolve, []any{`[["a","b"]]`}},
+		"held":      {sqlTAXIIHeld, []any{"c", `[1,2]`}},
+		"last date": {sqlTAXIILastAdded, []any{"c"}},
+		"flags":     {sqlTAXIIFlags, []any{"c", `["a"]`}},
+	} {
+		rows, err := db.w.Query("EXPLAIN QUERY PLAN "+q.sql, q.args...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var plan []string
+		for rows.Next() {
+			var id, parent, notused int
+			var detail string
+			rows.Scan(&id, &parent, &notused, &detail)
+			plan = append(plan, detail)
+		}
+		rows.Close()
+		all := strings.Join(plan, "\n")
+		for _, line := range plan {
+			if strings.HasPrefix(line, "SCAN") && !strings.Contains(line, "VIRTUAL TABLE") ||
+				strings.Contains(line, "(collection_id=?)") && name != "last date" {
+				t.Errorf("plan of %s reads more than the rows named:\n%s", name, all)
+				break
+			}
+		}
+	}
+}
