@@ -948,3 +948,26 @@ func TestDocumentation(t *testing.T) {
 		t.Errorf("doc.go does not say %q", want)
 	}
 }
+
+// TestDecodeMergesObservables: one observable from two attributes is one
+// object, whose domain resolves to the addresses of both.
+func TestDecodeMergesObservables(t *testing.T) {
+	e, err := decodeString(`{"info":"x","date":"2024-01-02","Attribute":[
+		{"type":"domain|ip","value":"c2.example|198.51.100.1"},
+		{"type":"domain|ip","value":"c2.example|198.51.100.2"},
+		{"type":"domain","value":"c2.example"}]}`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkObjects(t, e.Objects)
+	if diff := cmp.Diff(map[string]int{"grouping": 1, "domain-name": 1, "ipv4-addr": 2}, typeCounts(e.Objects)); diff != "" {
+		t.Errorf("objects (-want +got):\n%s", diff)
+	}
+	for _, o := range e.Objects {
+		if o.Type() == "domain-name" {
+			if refs := get[[]string](t, o, "resolves_to_refs"); len(refs) != 2 {
+				t.Errorf("c2.example resolves to %q, want both addresses", refs)
+			}
+		}
+	}
+}

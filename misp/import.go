@@ -24,6 +24,7 @@ type builder struct {
 
 	out   []*props          // every object but the container, in order
 	byID  map[string]*props // the same, by id
+	dirty map[*props]bool   // objects changed after add validated them
 	rank  map[string]int    // TLP rank of each object, when above the event's
 	links []map[string]any  // external references of the container (link attributes)
 	// primary maps the uuid of each imported attribute and object to the
@@ -60,6 +61,7 @@ func convert(n node) (*Event, error) {
 	b := &builder{
 		ev:           &Event{},
 		byID:         map[string]*props{},
+		dirty:        map[*props]bool{},
 		rank:         map[string]int{},
 		primary:      map[string]string{},
 		indicator:    map[string]string{},
@@ -281,6 +283,7 @@ func (b *builder) add(p *props, path string) error {
 				have = appendNew(have, x)
 			}
 			old.set("resolves_to_refs", have)
+			b.dirty[old] = true
 		}
 		return nil
 	}
@@ -838,8 +841,13 @@ func (b *builder) finish(n node, labels []string) error {
 		if err != nil {
 			return accord.Internal(err, "build %s", id)
 		}
-		if err := o.Validate(); err != nil {
-			return accord.Internal(err, "converted %s does not validate", id)
+		// add validated every object; one changed since (an observable
+		// that gained addresses) is checked again. TLP marking refs are
+		// the published ids, so adding them needs no check.
+		if b.dirty[p] {
+			if err := o.Validate(); err != nil {
+				return accord.Internal(err, "converted %s does not validate", id)
+			}
 		}
 		objs = append(objs, o)
 	}
