@@ -690,6 +690,7 @@ func TestMedallionRefusals(t *testing.T) {
 		{"forbidden post", "POST", forbiddenEP + "objects/", testObjectBatch, nil, 403, ""},
 		{"post to a read-only collection", "POST", collectionsEP + "52892447-4d7e-4f70-b94d-d7f22742ff63/objects/", testObjectBatch, nil, 403, ""},
 		{"read a write-only collection", "GET", collectionsEP + "472c94ae-3113-4e3e-a4dd-a9f4ac7471d4/objects/", "", nil, 403, ""},
+		{"forbidden before a bad parameter", "GET", forbiddenEP + "objects/?limit=-1", "", nil, 403, ""},
 		{"unknown API root", "GET", "/taxii2/trustgroup2/", "", nil, 404, `"http_status":"404"`},
 		{"collections of an unknown root", "GET", "/taxii2/carbon1/collections/", "", nil, 404, ""},
 		{"collection of an unknown root", "GET", "/taxii2/carbon1/collections/12345678-1234-1234-1234-123456789012/", "", nil, 404, ""},

@@ -487,8 +487,12 @@ func parseEnvelope(body []byte) ([]json.RawMessage, error) {
 func (s *server) page(ctx context.Context, w http.ResponseWriter, r *http.Request, a accord.Actor, rt route) error {
 	ep := map[string]Endpoint{"objects": EndpointObjects, "manifest": EndpointManifest, "object": EndpointObject, "versions": EndpointVersions}[rt.kind]
 	// The collection first: 404 and 403 come before a bad parameter's 400.
-	if _, err := s.svc.TAXIICollection(ctx, a, rt.root, rt.coll); err != nil {
+	c, err := s.svc.TAXIICollection(ctx, a, rt.root, rt.coll)
+	if err != nil {
 		return err
+	}
+	if read, _ := c.Access(a); !read {
+		return accord.Errorf(accord.EFORBIDDEN, "you may not read collection %s", c.ID)
 	}
 	q, err := ParseQuery(r.URL.Query(), ep)
 	if err != nil {
