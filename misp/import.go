@@ -126,18 +126,19 @@ func convert(n node) (*Event, error) {
 			return nil, err
 		}
 	}
-	if err := b.proposals(n); err != nil {
+	// The event's own proposals.
+	if err := b.shadows(n); err != nil {
 		return nil, err
 	}
 	if err := b.eventSightings(n); err != nil {
 		return nil, err
 	}
-	if l, err := n.list("EventReport"); err != nil {
+	reports, err := n.list("EventReport")
+	if err != nil {
 		return nil, err
-	} else {
-		for i := range l {
-			b.skip(fmt.Sprintf("%s[%d]", n.at("EventReport"), i), "EventReport", "event reports (free text in Markdown) are not imported")
-		}
+	}
+	for i := range reports {
+		b.skip(fmt.Sprintf("%s[%d]", n.at("EventReport"), i), "EventReport", "event reports (free text in Markdown) are not imported")
 	}
 	for _, a := range b.actors {
 		for _, u := range b.used {
@@ -640,9 +641,6 @@ func (b *builder) shadows(n node) error {
 	}
 	return nil
 }
-
-// proposals lists the event's own proposals.
-func (b *builder) proposals(n node) error { return b.shadows(n) }
 
 // sightings converts the Sighting list of an attribute or object.
 func (b *builder) sightings(n node, u, primary, indicator string, rank int) error {
