@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -605,5 +606,89 @@ func TestEncodingXMLEntities(t *testing.T) {
 	}
 	if strings.Contains(text.String(), "root:") {
 		t.Errorf("encoding/xml read /etc/passwd: %q", text.String())
+	}
+}
+
+// TestIndicatorPatterns: the STIX pattern each kind of Observable makes.
+func TestIndicatorPatterns(t *testing.T) {
+	sha1 := `<HashData scope="file-contents"><Hash><ds:DigestMethod Algorithm="http://www.w3.org/2000/09/xmldsig#sha1"/><ds:DigestValue>Z1GiU0g6Z9huD4R2D2HxC7zC7f8=</ds:DigestValue></Hash></HashData>`
+	tests := []struct{ name, observable, want string }{
+		{"System", `<Observable><System><Node><Address category="ipv4-addr">192.0.2.1</Address><DomainData><Name>a.example</Name></DomainData></Node></System></Observable>`,
+			"[ipv4-addr:value = '192.0.2.1' OR domain-name:value = 'a.example']"},
+		{"network", `<Observable><Address category="ipv6-net">2001:db8::/32</Address></Observable>`,
+			"[ipv6-addr:value ISSUBSET '2001:db8::/32']"},
+		{"EmailData", `<Observable><EmailData><EmailTo>b@example.org</EmailTo><EmailFrom>a@example.org</EmailFrom><EmailSubject>it's here</EmailSubject></EmailData></Observable>`,
+			`[email-message:to_refs[*].value = 'b@example.org' AND email-message:from_ref.value = 'a@example.org' AND email-message:subject = 'it\'s here']`},
+		{"Service with EmailData", `<Observable><Service><EmailData><EmailFrom>a@example.org</EmailFrom></EmailData></Service></Observable>`,
+			"[email-message:from_ref.value = 'a@example.org']"},
+		{"FileData", `<Observable><FileData><File><FileName>x.exe</FileName>` + sha1 + `</File></FileData></Observable>`,
+			"[file:hashes.'SHA-1' = '6751a253483a67d86e0f84760f61f10bbcc2edff']"},
+		{"file by name", `<Observable><FileData><File><FileName>it's.exe</FileName></File></FileData></Observable>`,
+			`[file:name = 'it\'s.exe']`},
+		{"registry key", `<Observable><WindowsRegistryKeysModified><Key><KeyName>HKCU\Software\x</KeyName><Value>1</Value></Key></WindowsRegistryKeysModified></Observable>`,
+			`[windows-registry-key:key = 'HKEY_CURRENT_USER\\Software\\x' AND windows-registry-key:values[*].data = '1']`},
+		{"certificate", `<Observable><CertificateData><Certificate><ds:X509Data><ds:X509IssuerSerial><ds:X509IssuerName>CN=CA</ds:X509IssuerName><ds:X509SerialNumber>42</ds:X509SerialNumber></ds:X509IssuerSerial></ds:X509Data></Certificate></CertificateData></Observable>`,
+			"[x509-certificate:serial_number = '42' AND x509-certificate:issuer = 'CN=CA']"},
+		{"RecordData", `<Observable><RecordData><FileData><File><FileName>a</FileName></File><File><FileName>b</FileName></File></FileData></RecordData></Observable>`,
+			"([file:name = 'a'] OR [file:name = 'b'])"},
+		{"bulk mutex", `<Observable><BulkObservable type="mutex"><BulkObservableList>m1
+m2</BulkObservableList></BulkObservable></Observable>`, "([mutex:name = 'm1'] OR [mutex:name = 'm2'])"},
+		{"references to each kind", `<IndicatorExpression operator="and">
+<ObservableReference uid-ref="sys"/><ObservableReference uid-ref="file"/><ObservableReference uid-ref="key"/><ObservableReference uid-ref="cert"/><ObservableReference uid-ref="mail"/>
+</IndicatorExpression>`,
+			"([ipv4-addr:value = '198.51.100.7'] AND [file:name = 'evil.doc'] AND [windows-registry-key:key = 'HKEY_USERS\\\\x'] AND [x509-certificate:subject = 'CN=evil'] AND [email-message:subject = 'hi'])"},
+		{"nested", `<IndicatorExpression operator="or"><IndicatorExpression><Observable><Address category="ipv4-addr">192.0.2.1</Address></Observable><Observable><Address category="ipv4-addr">192.0.2.2</Address></Observable></IndicatorExpression><Observable><Address category="ipv4-addr">192.0.2.3</Address></Observable></IndicatorExpression>`,
+			"(([ipv4-addr:value = '192.0.2.1'] AND [ipv4-addr:value = '192.0.2.2']) OR [ipv4-addr:value = '192.0.2.3'])"},
+		{"not", `<IndicatorExpression operator="not"><Observable><Address category="ipv4-addr">192.0.2.1</Address></Observable></IndicatorExpression>`, ""},
+		{"xor", `<IndicatorExpression operator="xor"><Observable><Address category="ipv4-addr">192.0.2.1</Address></Observable><Observable><Address category="ipv4-addr">192.0.2.2</Address></Observable></IndicatorExpression>`, ""},
+		{"IndicatorReference", `<IndicatorReference uid-ref="x"/>`, ""},
+		{"reference to an Assessment", `<ObservableReference uid-ref="assess"/>`, ""},
+		{"yara pattern", `<Observable><AdditionalData dtype="string" meaning="pattern" formatid="yara">rule a { condition: true }</AdditionalData></Observable>`, "rule a { condition: true }"},
+	}
+	event := `<Assessment observable-id="assess"><SystemImpact/></Assessment>
+<EventData><Flow><System observable-id="sys"><Node><Address category="ipv4-addr">198.51.100.7</Address></Node></System>
+<System><Node><Address category="ipv4-addr">198.51.100.8</Address></Node><Service><EmailData observable-id="mail"><EmailSubject>hi</EmailSubject></EmailData></Service></System></Flow>
+<Record><RecordData><FileData><File observable-id="file"><FileName>evil.doc</FileName></File></FileData>
+<WindowsRegistryKeysModified><Key observable-id="key"><KeyName>HKU\x</KeyName></Key></WindowsRegistryKeysModified>
+<CertificateData><Certificate observable-id="cert"><ds:X509Data><ds:X509SubjectName>CN=evil</ds:X509SubjectName></ds:X509Data></Certificate></CertificateData>
+</RecordData></Record></EventData>`
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			d, err := Decode(strings.NewReader(doc("", event+`<IndicatorData><Indicator><IndicatorID name="x" version="1">i1</IndicatorID>`+tc.observable+`</Indicator></IndicatorData>`)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			o := find(d.Incidents[0].Objects, "indicator")
+			switch {
+			case tc.want == "" && o != nil:
+				t.Errorf("indicator %s, want none", o.Bytes())
+			case tc.want == "":
+				last := d.Skipped[len(d.Skipped)-1]
+				if last.Path != "IODEF-Document/Incident/IndicatorData/Indicator" || !strings.HasPrefix(last.Reason, "no STIX indicator made: ") {
+					t.Errorf("Skipped ends with %+v, want the Indicator", last)
+				}
+			case o == nil:
+				t.Fatalf("no indicator; skipped %+v", d.Skipped)
+			default:
+				ind, _ := o.Indicator()
+				if ind.Pattern != tc.want {
+					t.Errorf("pattern\n%s\nwant\n%s", ind.Pattern, tc.want)
+				}
+			}
+		})
+	}
+}
+
+func TestCaseTitle(t *testing.T) {
+	in := Incident{ID: IncidentID{Name: "n", Value: "1"}, TLP: accord.TLPRed, Descriptions: []string{strings.Repeat("é", 400)}}
+	c := in.Case()
+	if len(c.Title) > accord.MaxSubjectLen || !strings.HasSuffix(c.Title, "…") || !utf8.ValidString(c.Title) {
+		t.Errorf("Case().Title of 800 bytes = %q (%d bytes)", c.Title, len(c.Title))
+	}
+	if err := c.ValidateNew(); err != nil {
+		t.Error(err)
+	}
+	if got := (&Incident{ID: IncidentID{Name: "n", Value: "1"}, TLP: accord.TLPRed}).Case().Title; got != "IODEF incident n#1" {
+		t.Errorf("title without descriptions = %q", got)
 	}
 }

@@ -181,6 +181,9 @@ func TestRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Decode(Encode(…)): %v\n%s", err, out)
 	}
+	if len(doc.Skipped) != 0 {
+		t.Errorf("Decode passed over parts of Encode's output: %+v", doc.Skipped)
+	}
 	in := doc.Incidents[0]
 	if got := in.ID.String(); got != "us-cert#case-0193a1b2" {
 		t.Errorf("incident id = %s", got)

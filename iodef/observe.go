@@ -57,7 +57,9 @@ const maxPairs = 1000
 // sources or only targets, from or to each host that has a Service).
 func (st *incident) flow(f *node) error {
 	f.used = true
-	var srcs, dsts, others []system
+	// Systems of other categories (intermediate, sensor, …) give their
+	// observables only.
+	var srcs, dsts []system
 	for _, s := range f.children("System") {
 		sys, _, err := st.system(s)
 		if err != nil {
@@ -68,11 +70,8 @@ func (st *incident) flow(f *node) error {
 			srcs = append(srcs, sys)
 		case "target":
 			dsts = append(dsts, sys)
-		default:
-			others = append(others, sys)
 		}
 	}
-	_ = others
 	if len(srcs) > 0 && len(dsts) > 0 {
 		n := 0
 		for _, s := range srcs {
@@ -329,7 +328,10 @@ func (st *incident) address(at *node, category, value string, from *node) (*host
 		want4 := strings.HasPrefix(category, "ipv4")
 		p, ok := parseNet(value)
 		if !ok || p.Addr().Zone() != "" || p.Addr().Is4() != want4 || p.Addr().Is4In6() {
-			return bad("an " + category + " (address/prefix length" + map[bool]string{true: " or address/netmask", false: ""}[want4] + ")")
+			if want4 {
+				return bad("an " + category + " (address/prefix length or address/netmask)")
+			}
+			return bad("an " + category + " (address/prefix length)")
 		}
 		return st.ip(p.String(), want4, from)
 	case "mac":
