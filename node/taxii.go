@@ -251,7 +251,12 @@ func serveable(tx accord.Tx, c *accord.TAXIICollection, rows []*accord.Collectio
 	}
 	out := rows[:0:0]
 	for _, o := range rows {
-		if c.Serves(EffectiveTLP(o, caseTLP[o.ID]), recipientsOf(o.Object)) {
+		t := EffectiveTLP(o, caseTLP[o.ID])
+		var recipients []string
+		if t == accord.TLPRed {
+			recipients = recipientsOf(o.Object) // read only where they matter
+		}
+		if c.Serves(t, recipients) {
 			out = append(out, o)
 		}
 	}
