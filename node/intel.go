@@ -23,6 +23,10 @@ type ImportOptions struct {
 	NewCase NewCase
 	// Source says where the objects come from, e.g. "stix:bundle.json".
 	Source string
+	// SourceTitle lets a file that names its own title (a MISP event's
+	// info, an IODEF incident's description) title the case it opens;
+	// NewCase.Title is then the fallback.
+	SourceTitle bool
 	// Progress, when set, is called with the number of objects read so far.
 	Progress func(objects int)
 }
@@ -252,7 +256,9 @@ func (s *Service) ExportSTIX(ctx context.Context, actor accord.Actor, caseID str
 	return n, err
 }
 
-// CaseObjects returns the objects of a case as stix objects. Needs PermRead.
+// CaseObjects returns the objects of a case as stix objects, the latest
+// version of each (by modified time) in the order first added. Needs
+// PermRead.
 func (s *Service) CaseObjects(ctx context.Context, actor accord.Actor, caseID string) ([]*stix.Object, error) {
 	if err := actor.Require(accord.PermRead); err != nil {
 		return nil, err
@@ -262,11 +268,19 @@ func (s *Service) CaseObjects(ctx context.Context, actor accord.Actor, caseID st
 		if _, err := tx.Case(caseID); err != nil {
 			return err
 		}
+		at := map[string]int{}
 		return tx.CaseObjects(caseID, func(row *accord.IntelObject) error {
 			o, err := stix.Parse(row.Object)
 			if err != nil {
 				return accord.Internal(err, "stored object %s", row.ID)
 			}
+			if i, ok := at[o.ID()]; ok {
+				if o.Modified().Compare(out[i].Modified()) > 0 {
+					out[i] = o
+				}
+				return nil
+			}
+			at[o.ID()] = len(out)
 			out = append(out, o)
 			return nil
 		})

@@ -222,3 +222,61 @@ func TestImportRefusesInvalidFile(t *testing.T) {
 		t.Errorf("objects after the skipped change: %v, %v", objs, err)
 	}
 }
+
+// TestImportMISPAndIODEF: a MISP event and an IODEF document from the
+// public samples each open a case titled and marked as the file says,
+// with what has no STIX counterpart listed; each case exports as a MISP
+// event and an IODEF document, and an IODEF export imported into another
+// case correlates with the first.
+func TestImportMISPAndIODEF(t *testing.T) {
+	f := newFixture(t)
+	for _, tc := range []struct {
+		format string
+		file   []string
+	}{
+		{"misp", []string{"misp", "pymisp-tests", "misp_event.json"}},
+		{"iodef", []string{"iodef", "iodef2stix-samples", "GuidanceDraft_DDoS.xml"}},
+	} {
+		t.Run(tc.format, func(t *testing.T) {
+			data, err := os.ReadFile(shareddata.Path(t, tc.file...))
+			if err != nil {
+				t.Fatal(err)
+			}
+			rep, err := f.svc.Import(f.ctx, analyst, tc.format, bytes.NewReader(data), node.ImportOptions{Source: tc.format + ":sample",
+				SourceTitle: true, NewCase: node.NewCase{Title: "fallback", Category: "other"}})
+			if err != nil {
+				t.Fatalf("import: %v", err)
+			}
+			c, err := f.svc.Case(f.ctx, reviewer, rep.CaseID)
+			if err != nil || rep.Added == 0 || c.Title == "fallback" {
+				t.Fatalf("import: %+v, case %+v, %v", rep, c, err)
+			}
+			t.Logf("%s: case %q (TLP %s): %d objects, %d skipped", tc.format, c.Title, c.TLP, rep.Objects, len(rep.Skipped))
+			for _, format := range node.ExportFormats {
+				var out bytes.Buffer
+				skipped, err := f.svc.Export(f.ctx, reviewer, format, rep.CaseID, &out)
+				if err != nil || out.Len() == 0 {
+					t.Errorf("export %s: %d bytes, %v", format, out.Len(), err)
+				}
+				t.Logf("export %s: %d bytes, %d left out", format, out.Len(), len(skipped))
+				if format == "iodef" {
+					again, err := f.svc.Import(f.ctx, analyst, "iodef", &out, node.ImportOptions{Source: "iodef:export", NewCase: node.NewCase{Title: "again", Category: "other"}})
+					if err != nil {
+						t.Fatalf("re-import of the IODEF export: %v", err)
+					}
+					cs, err := f.svc.Correlations(f.ctx, reviewer, again.CaseID)
+					if err != nil || len(cs) == 0 {
+						t.Errorf("the re-imported IODEF export correlates with nothing: %v, %v", cs, err)
+					}
+				}
+			}
+		})
+	}
+	if _, err := f.svc.Import(f.ctx, analyst, "misp", strings.NewReader(`{"Event": {"info": "x", "date": "2026-03-01", "timestamp": "1772323200", "Attribute": [{"type": "ip-dst", "value": "999.1.1.1"}]}}`),
+		node.ImportOptions{Source: "bad", NewCase: node.NewCase{Title: "x", Category: "other"}}); accord.ErrorCode(err) != accord.EINVALID || !strings.Contains(err.Error(), "999.1.1.1") {
+		t.Errorf("a MISP event with a bad address: %v", err)
+	}
+	if _, err := f.svc.Import(f.ctx, analyst, "csv", strings.NewReader(""), node.ImportOptions{}); accord.ErrorCode(err) != accord.EINVALID {
+		t.Errorf("an unknown format: %v", err)
+	}
+}

@@ -79,14 +79,25 @@ func (s *server) exportIntel(w http.ResponseWriter, r *http.Request, a accord.Ac
 	if _, err := s.svc.Case(r.Context(), a, id); err != nil {
 		return err // before any byte is written, so the error is a problem
 	}
-	w.Header().Set("Content-Type", "application/stix+json;version=2.1")
-	w.Header().Set("Content-Disposition", `attachment; filename="`+id+`.json"`)
+	media := exportMedia[format]
+	w.Header().Set("Content-Type", media.contentType)
+	w.Header().Set("Content-Disposition", `attachment; filename="`+id+media.suffix+`"`)
 	// Once the bundle has started, an error can only cut it short (the
 	// client gets a bundle that does not parse) and is logged.
-	if err := s.svc.Export(r.Context(), a, format, id, &downloadWriter{w: w, rc: http.NewResponseController(w)}); err != nil {
+	skipped, err := s.svc.Export(r.Context(), a, format, id, &downloadWriter{w: w, rc: http.NewResponseController(w)})
+	if err != nil {
 		s.log.Error("export cut short", "case", id, "format", format, "err", err)
+	} else if len(skipped) > 0 {
+		s.log.Info("export left out what the format cannot carry", "case", id, "format", format, "objects", len(skipped))
 	}
 	return nil
+}
+
+// exportMedia is the media type and file name suffix of each export format.
+var exportMedia = map[string]struct{ contentType, suffix string }{
+	"stix":  {"application/stix+json;version=2.1", ".json"},
+	"misp":  {"application/json", ".misp.json"},
+	"iodef": {"application/xml", ".iodef.xml"},
 }
 
 // correlationList is the body of GET /api/v1/cases/{id}/correlations.

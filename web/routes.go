@@ -52,7 +52,7 @@ func (s *server) routes() []route {
 		{"POST /api/v1/cases/{id}/evidence", accord.PermWriteCases, stream(s.uploadCaseEvidence), "Store the request body, streamed, as evidence of a case and open its chain of custody."},
 
 		{"POST /api/v1/imports", accord.PermWriteCases, stream(s.importIntel), "Import a threat intelligence file (the raw body) into a case, all or nothing."},
-		{"GET /api/v1/cases/{id}/export", accord.PermRead, plain(s.exportIntel), "Export a case's threat intelligence as a STIX 2.1 bundle."},
+		{"GET /api/v1/cases/{id}/export", accord.PermRead, plain(s.exportIntel), "Export a case's threat intelligence as a STIX 2.1 bundle, a MISP event or an IODEF v2 document."},
 		{"GET /api/v1/cases/{id}/correlations", accord.PermRead, plain(s.caseCorrelations), "The observables of a case that other cases hold too."},
 		{"GET /api/v1/correlate", accord.PermRead, plain(s.correlate), "The cases holding a value: equal, or for addresses and networks, containing or contained."},
 

@@ -73,9 +73,9 @@ unchanged; what is not taken is listed with the reason.`,
 	}
 	f := cmd.Flags()
 	f.StringVar(&caseID, "case", "", "add to this case instead of opening one per file")
-	f.StringVar(&title, "title", "", "title of the case each file opens (default: the file name)")
+	f.StringVar(&title, "title", "", "title of the case each file opens (default: the file's own title, else its name)")
 	f.StringVar(&category, "category", "other", "category of the case each file opens: "+joinList(accord.Categories))
-	f.StringVar(&tlp, "tlp", "amber", "TLP of the case each file opens: "+joinList(accord.TLPs))
+	f.StringVar(&tlp, "tlp", "", "TLP of the case each file opens: "+joinList(accord.TLPs)+" (default: the file's own marking, else amber)")
 	return cmd
 }
 
@@ -86,11 +86,11 @@ func (m *Main) importFile(ctx context.Context, e *env, format, file, caseID, tit
 		return nil, accord.Errorf(accord.EINVALID, "%v", err)
 	}
 	defer fh.Close()
-	if title == "" {
-		title = filepath.Base(file)
-	}
 	opts := node.ImportOptions{CaseID: caseID, Source: format + ":" + filepath.Base(file),
 		NewCase: node.NewCase{Title: title, Category: accord.Category(category), TLP: accord.TLP(tlp)}}
+	if title == "" {
+		opts.NewCase.Title, opts.SourceTitle = filepath.Base(file), true
+	}
 	var r io.Reader = fh
 	if bar := m.progress(fh, "importing "+filepath.Base(file)); bar != nil {
 		pr := progressbar.NewReader(fh, bar)
@@ -131,8 +131,15 @@ func (m *Main) exportCommand() *cobra.Command {
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return m.withEnv(cmd, func(ctx context.Context, e *env) error {
+				report := func(skipped []node.SkippedItem) {
+					for _, s := range skipped {
+						fmt.Fprintf(m.Stderr, "not exported: %s: %s\n", s.Item, s.Reason)
+					}
+				}
 				if out == "" || out == "-" {
-					return e.svc.Export(ctx, operator(), args[0], caseID, m.Stdout)
+					skipped, err := e.svc.Export(ctx, operator(), args[0], caseID, m.Stdout)
+					report(skipped)
+					return err
 				}
 				// Written beside the target and renamed: a failed export
 				// leaves no partial file.
@@ -141,10 +148,12 @@ func (m *Main) exportCommand() *cobra.Command {
 					return err
 				}
 				defer os.Remove(tmp.Name())
-				if err := e.svc.Export(ctx, operator(), args[0], caseID, tmp); err != nil {
+				skipped, err := e.svc.Export(ctx, operator(), args[0], caseID, tmp)
+				if err != nil {
 					tmp.Close()
 					return err
 				}
+				report(skipped)
 				if err := errors.Join(tmp.Sync(), tmp.Close()); err != nil {
 					return err
 				}

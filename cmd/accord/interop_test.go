@@ -69,6 +69,17 @@ func TestImportExportCommands(t *testing.T) {
 	if len(corr.Correlations) == 0 || corr.Correlations[0].Matches[0].CaseID != "us-cert-C0002" {
 		t.Errorf("correlate: %+v", corr)
 	}
+	// MISP in, IODEF out: the event's own title names the case.
+	mispFile := shareddata.Path(t, "misp", "pymisp-tests", "misp_event.json")
+	if out := mustRun(t, home, now, "import", "misp", mispFile); !strings.Contains(out, "case us-cert-C0003") {
+		t.Errorf("import misp: %s", out)
+	}
+	if out := mustRun(t, home, now, "case", "show", "us-cert-C0003"); !strings.Contains(out, "A Random Event") {
+		t.Errorf("the MISP event's info does not title its case:\n%s", out)
+	}
+	if out := mustRun(t, home, now, "export", "iodef", "--case", "us-cert-C0003"); !strings.Contains(out, "urn:ietf:params:xml:ns:iodef-2.0") {
+		t.Errorf("export iodef: %.200s", out)
+	}
 	if _, errs, code := run(t, home, now, "import", "csv", apt1); code != 2 || !strings.Contains(errs, "unknown format") {
 		t.Errorf("import csv: exit %d, %s", code, errs)
 	}
