@@ -25,7 +25,8 @@ func TestTAXIIQueryPlans(t *testing.T) {
 		q    accord.CollectionQuery
 		want string
 	}{
-		{"default: last versions", accord.CollectionQuery{Versions: []string{"last"}}, "USING INDEX taxii_members_last (collection_id=? AND date_added>?)"},
+		// The key or the partial index of last versions, as the statistics say.
+		{"default: last versions", accord.CollectionQuery{Versions: []string{"last"}}, "(collection_id=? AND date_added>?)"},
 		{"all versions", accord.CollectionQuery{Versions: []string{"all"}, SpecVersions: []string{"2.1"}}, "USING PRIMARY KEY (collection_id=? AND date_added>?)"},
 		{"first versions", accord.CollectionQuery{Versions: []string{"first"}}, "USING PRIMARY KEY (collection_id=? AND date_added>?)"},
 		{"one type", accord.CollectionQuery{Versions: []string{"last"}, Types: []string{"indicator"}}, "(collection_id=? AND "},

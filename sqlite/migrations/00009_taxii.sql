@@ -64,8 +64,9 @@ CREATE TABLE taxii_grants (
 -- for unversioned objects; spec_version is '2.0' for objects without one.
 -- is_last and is_first mark, among an object's versions in the collection
 -- of its latest spec_version (TAXII's default spec_version filter), the
--- last and the first: the default "last version" page is the partial index
--- taxii_members_last. tlp is the TLP the version was shared under when it
+-- last and the first: the default "last version" page is a range of the
+-- key filtered on is_last, or of the partial index taxii_members_last when
+-- most rows are old versions. tlp is the TLP the version was shared under when it
 -- joined (its own marking, else its cases', else the collection's);
 -- reads check it again against the object and its cases.
 CREATE TABLE taxii_members (
