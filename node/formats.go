@@ -94,27 +94,49 @@ func (s *Service) Import(ctx context.Context, actor accord.Actor, format string,
 	return rep, nil
 }
 
-// Export writes a case's objects in the given format and returns what the
-// format could not carry (always nothing for STIX): a MISP event or an
-// IODEF document for the case, written by their packages. EINVALID for an
-// unknown format; ENOTFOUND for an unknown case.
-func (s *Service) Export(ctx context.Context, actor accord.Actor, format, caseID string, w io.Writer) ([]SkippedItem, error) {
+// CheckExport makes the checks of Export that can fail before anything is
+// written (format, case, audience, the case's TLP) and returns the case.
+func (s *Service) CheckExport(ctx context.Context, actor accord.Actor, format, caseID, audience string) (*accord.Case, error) {
 	if !slices.Contains(ExportFormats, format) {
 		return nil, accord.FieldError("format", "%q is not an export format (%s)", format, strings.Join(ExportFormats, ", "))
-	}
-	if format == "stix" {
-		_, err := s.ExportSTIX(ctx, actor, caseID, w)
-		return nil, err
 	}
 	c, err := s.Case(ctx, actor, caseID)
 	if err != nil {
 		return nil, err
 	}
-	objs, err := s.CaseObjects(ctx, actor, caseID)
+	if err := s.store.View(ctx, func(tx accord.Tx) error { return checkAudience(tx, audience) }); err != nil {
+		return nil, err
+	}
+	// The case itself (its title, its summary) is marked with its TLP: an
+	// audience it is not for gets nothing of it.
+	if why := entitled(audience, c.TLP, "", nil); why != "" {
+		return nil, accord.Errorf(accord.EFORBIDDEN, "case %s is TLP:%s, not for %s: export it for a peer, or mark it for wider sharing first", c.ID, strings.ToUpper(string(c.TLP)), audience)
+	}
+	return c, nil
+}
+
+// Export writes a case's objects in the given format for an audience and
+// returns what was left out: what the audience may not receive under TLP
+// 2.0 (see entitled; "" is this node's own organisation, which receives
+// everything, accord.AudienceCommunity the community, else a peer party's
+// id) and what the format could not carry (always nothing for STIX): a
+// MISP event or an IODEF document for the case, written by their
+// packages. EINVALID for an unknown format or audience; EFORBIDDEN when
+// the case's own TLP is not for the audience; ENOTFOUND for an unknown
+// case.
+func (s *Service) Export(ctx context.Context, actor accord.Actor, format, caseID, audience string, w io.Writer) ([]SkippedItem, error) {
+	c, err := s.CheckExport(ctx, actor, format, caseID, audience)
 	if err != nil {
 		return nil, err
 	}
-	var out []SkippedItem
+	if format == "stix" {
+		_, withheld, err := s.exportSTIX(ctx, actor, caseID, audience, w)
+		return withheld, err
+	}
+	objs, out, err := s.caseObjects(ctx, actor, caseID, audience)
+	if err != nil {
+		return nil, err
+	}
 	switch format {
 	case "misp":
 		sk, err := misp.Export(w, c, objs)

@@ -5,11 +5,13 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/netip"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/accord-cyber/accord"
@@ -229,12 +231,24 @@ func accordTLP(t stix.TLP) accord.TLP {
 // ExportSTIX writes every object version of a case as a STIX 2.1 bundle,
 // streamed. Needs PermRead; ENOTFOUND for an unknown case.
 func (s *Service) ExportSTIX(ctx context.Context, actor accord.Actor, caseID string, w io.Writer) (int, error) {
+	n, _, err := s.exportSTIX(ctx, actor, caseID, "", w)
+	return n, err
+}
+
+// exportSTIX is ExportSTIX for an audience (see entitled): the versions the
+// audience may not receive are left out and returned as withheld.
+func (s *Service) exportSTIX(ctx context.Context, actor accord.Actor, caseID, audience string, w io.Writer) (int, []SkippedItem, error) {
 	if err := actor.Require(accord.PermRead); err != nil {
-		return 0, err
+		return 0, nil, err
 	}
 	n := 0
+	var withheld []SkippedItem
 	err := s.store.View(ctx, func(tx accord.Tx) error {
-		if _, err := tx.Case(caseID); err != nil {
+		c, err := tx.Case(caseID)
+		if err != nil {
+			return err
+		}
+		if err := checkAudience(tx, audience); err != nil {
 			return err
 		}
 		enc, err := stix.NewEncoder(w, "")
@@ -242,6 +256,10 @@ func (s *Service) ExportSTIX(ctx context.Context, actor accord.Actor, caseID str
 			return err
 		}
 		if err := tx.CaseObjects(caseID, func(row *accord.IntelObject) error {
+			if why := entitled(audience, c.TLP, row.TLP, row.Object); why != "" {
+				withheld = append(withheld, SkippedItem{Item: row.ID + " " + versionName(row.Version), Reason: why})
+				return nil
+			}
 			o, err := stix.Parse(row.Object)
 			if err != nil {
 				return accord.Internal(err, "stored object %s", row.ID)
@@ -253,19 +271,75 @@ func (s *Service) ExportSTIX(ctx context.Context, actor accord.Actor, caseID str
 		}
 		return enc.Close()
 	})
-	return n, err
+	return n, withheld, err
+}
+
+// checkAudience returns EINVALID unless audience is "" (this node's own
+// organisation), accord.AudienceCommunity or a peer party.
+func checkAudience(tx accord.Tx, audience string) error {
+	if audience == "" || audience == accord.AudienceCommunity {
+		return nil
+	}
+	p, err := tx.Party(audience)
+	if accord.ErrorCode(err) == accord.ENOTFOUND || (err == nil && p.Kind != accord.PartyPeer) {
+		return accord.FieldError("for", "%q is neither %q nor a peer party", audience, accord.AudienceCommunity)
+	}
+	return err
+}
+
+// entitled returns "" when audience may receive an object of a case marked
+// caseTLP whose own marking is own (TLP 2.0, accord.TAXIICollection.Serves:
+// the stricter of the two applies; TLP:RED only to a peer the object names
+// in accord.RecipientsProperty), else the reason it may not. The empty
+// audience is this node's own organisation, which may see everything its
+// users may read.
+func entitled(audience string, caseTLP, own accord.TLP, raw json.RawMessage) string {
+	if audience == "" {
+		return ""
+	}
+	t := caseTLP
+	if own != "" {
+		t = accord.Stricter(t, own)
+	}
+	var recipients []string
+	if t == accord.TLPRed {
+		var v struct {
+			R []string `json:"x_accord_recipients"`
+		}
+		_ = json.Unmarshal(raw, &v)
+		recipients = v.R
+	}
+	c := accord.TAXIICollection{Audience: audience, MaxTLP: accord.TLPRed}
+	if c.Serves(t, recipients) {
+		return ""
+	}
+	return fmt.Sprintf("withheld: TLP:%s is not for %s", strings.ToUpper(string(t)), audience)
 }
 
 // CaseObjects returns the objects of a case as stix objects, the latest
 // version of each (by modified time) in the order first added. Needs
 // PermRead.
 func (s *Service) CaseObjects(ctx context.Context, actor accord.Actor, caseID string) ([]*stix.Object, error) {
+	objs, _, err := s.caseObjects(ctx, actor, caseID, "")
+	return objs, err
+}
+
+// caseObjects is CaseObjects for an audience: the latest versions the
+// audience may not receive are returned as withheld instead.
+func (s *Service) caseObjects(ctx context.Context, actor accord.Actor, caseID, audience string) ([]*stix.Object, []SkippedItem, error) {
 	if err := actor.Require(accord.PermRead); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	var out []*stix.Object
+	var rows []*accord.IntelObject
+	var caseTLP accord.TLP
 	err := s.store.View(ctx, func(tx accord.Tx) error {
-		if _, err := tx.Case(caseID); err != nil {
+		c, err := tx.Case(caseID)
+		if err != nil {
+			return err
+		}
+		caseTLP = c.TLP
+		if err := checkAudience(tx, audience); err != nil {
 			return err
 		}
 		at := map[string]int{}
@@ -276,16 +350,28 @@ func (s *Service) CaseObjects(ctx context.Context, actor accord.Actor, caseID st
 			}
 			if i, ok := at[o.ID()]; ok {
 				if o.Modified().Compare(out[i].Modified()) > 0 {
-					out[i] = o
+					out[i], rows[i] = o, row
 				}
 				return nil
 			}
 			at[o.ID()] = len(out)
-			out = append(out, o)
+			out, rows = append(out, o), append(rows, row)
 			return nil
 		})
 	})
-	return out, err
+	if err != nil {
+		return nil, nil, err
+	}
+	kept := out[:0]
+	var withheld []SkippedItem
+	for i, o := range out {
+		if why := entitled(audience, caseTLP, rows[i].TLP, rows[i].Object); why != "" {
+			withheld = append(withheld, SkippedItem{Item: o.ID(), Reason: why})
+			continue
+		}
+		kept = append(kept, o)
+	}
+	return kept, withheld, nil
 }
 
 // Correlation is an observable of a case also held in other cases: equal,

@@ -3,6 +3,7 @@ package node_test
 import (
 	"bytes"
 	"encoding/json"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -254,7 +255,7 @@ func TestImportMISPAndIODEF(t *testing.T) {
 			t.Logf("%s: case %q (TLP %s): %d objects, %d skipped", tc.format, c.Title, c.TLP, rep.Objects, len(rep.Skipped))
 			for _, format := range node.ExportFormats {
 				var out bytes.Buffer
-				skipped, err := f.svc.Export(f.ctx, reviewer, format, rep.CaseID, &out)
+				skipped, err := f.svc.Export(f.ctx, reviewer, format, rep.CaseID, "", &out)
 				if err != nil || out.Len() == 0 {
 					t.Errorf("export %s: %d bytes, %v", format, out.Len(), err)
 				}
@@ -278,5 +279,54 @@ func TestImportMISPAndIODEF(t *testing.T) {
 	}
 	if _, err := f.svc.Import(f.ctx, analyst, "csv", strings.NewReader(""), node.ImportOptions{}); accord.ErrorCode(err) != accord.EINVALID {
 		t.Errorf("an unknown format: %v", err)
+	}
+}
+
+// TestExportForAudience: exported for the community, a GREEN case gives
+// only what is GREEN or CLEAR (an AMBER object is left out, named); for a
+// peer it gives AMBER too, and RED only when the object names the peer; an
+// AMBER case is not exported for the community at all.
+func TestExportForAudience(t *testing.T) {
+	f := newFixture(t)
+	const bundle = `{"type": "bundle", "id": "bundle--5d0092c5-5f74-4287-9642-33f4c354e56d", "objects": [
+ {"type": "ipv4-addr", "spec_version": "2.1", "id": "ipv4-addr--ff26c055-6336-5bc5-b98d-13d6226742dd", "value": "198.51.100.1"},
+ {"type": "ipv4-addr", "spec_version": "2.1", "id": "ipv4-addr--ff26c055-6336-5bc5-b98d-13d6226742de", "value": "198.51.100.2",
+  "object_marking_refs": ["marking-definition--55d920b0-5e8b-4f79-9ee9-91f868d9b421"]},
+ {"type": "ipv4-addr", "spec_version": "2.1", "id": "ipv4-addr--ff26c055-6336-5bc5-b98d-13d6226742df", "value": "198.51.100.3",
+  "object_marking_refs": ["marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1"], "x_accord_recipients": ["jpcert"]}
+]}`
+	green, err := f.svc.ImportSTIX(f.ctx, analyst, strings.NewReader(bundle), node.ImportOptions{Source: "t", NewCase: node.NewCase{Title: "green", Category: "other", TLP: accord.TLPGreen}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	count := func(audience string) (int, []node.SkippedItem) {
+		t.Helper()
+		var out bytes.Buffer
+		left, err := f.svc.Export(f.ctx, reviewer, "stix", green.CaseID, audience, &out)
+		if err != nil {
+			t.Fatalf("export for %q: %v", audience, err)
+		}
+		return len(canonicalObjects(t, out.Bytes())), left
+	}
+	for _, tc := range []struct {
+		audience string
+		n        int
+	}{{"", 3}, {"community", 1}, {"jpcert", 3}} {
+		n, left := count(tc.audience)
+		if n != tc.n || n+len(left) != 3 {
+			t.Errorf("export for %q: %d objects, left out %v; want %d", tc.audience, n, left, tc.n)
+		}
+	}
+	if _, err := f.svc.Export(f.ctx, reviewer, "stix", green.CaseID, "cncert", io.Discard); accord.ErrorCode(err) != accord.EINVALID {
+		t.Errorf("export for a party that is not a peer: %v", err)
+	}
+	amber, err := f.svc.ImportSTIX(f.ctx, analyst, strings.NewReader(c2Bundle), node.ImportOptions{Source: "t", NewCase: node.NewCase{Title: "amber", Category: "other", TLP: accord.TLPAmber}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, format := range node.ExportFormats {
+		if _, err := f.svc.Export(f.ctx, reviewer, format, amber.CaseID, "community", io.Discard); accord.ErrorCode(err) != accord.EFORBIDDEN {
+			t.Errorf("%s export of an AMBER case for the community: %v", format, err)
+		}
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"mime"
 	"net/http"
-	"slices"
 	"strings"
 	"time"
 
@@ -64,7 +63,7 @@ func (s *server) importIntel(w http.ResponseWriter, r *http.Request, a accord.Ac
 // exportIntel streams a case's objects in the format of ?format= (stix by
 // default). Any role. ENOTFOUND for an unknown case.
 func (s *server) exportIntel(w http.ResponseWriter, r *http.Request, a accord.Actor) error {
-	q, err := query(r, "format")
+	q, err := query(r, "format", "for")
 	if err != nil {
 		return err
 	}
@@ -72,19 +71,19 @@ func (s *server) exportIntel(w http.ResponseWriter, r *http.Request, a accord.Ac
 	if format == "" {
 		format = "stix"
 	}
-	if !slices.Contains(node.ExportFormats, format) {
-		return accord.FieldError("format", "%q is not an export format (%s)", format, strings.Join(node.ExportFormats, ", "))
-	}
+	audience := q.Get("for")
 	id := r.PathValue("id")
-	if _, err := s.svc.Case(r.Context(), a, id); err != nil {
-		return err // before any byte is written, so the error is a problem
+	// The checks that can fail run before any byte is written, so their
+	// errors are problems.
+	if _, err := s.svc.CheckExport(r.Context(), a, format, id, audience); err != nil {
+		return err
 	}
 	media := exportMedia[format]
 	w.Header().Set("Content-Type", media.contentType)
 	w.Header().Set("Content-Disposition", `attachment; filename="`+id+media.suffix+`"`)
 	// Once the bundle has started, an error can only cut it short (the
 	// client gets a bundle that does not parse) and is logged.
-	skipped, err := s.svc.Export(r.Context(), a, format, id, &downloadWriter{w: w, rc: http.NewResponseController(w)})
+	skipped, err := s.svc.Export(r.Context(), a, format, id, audience, &downloadWriter{w: w, rc: http.NewResponseController(w)})
 	if err != nil {
 		s.log.Error("export cut short", "case", id, "format", format, "err", err)
 	} else if len(skipped) > 0 {

@@ -116,9 +116,9 @@ func (m *Main) progress(fh *os.File, what string) *progressbar.ProgressBar {
 }
 
 func (m *Main) exportCommand() *cobra.Command {
-	var caseID, out string
+	var caseID, out, audience string
 	cmd := &cobra.Command{
-		Use:   "export " + formatNames(node.ExportFormats) + " --case ID [-o FILE]",
+		Use:   "export " + formatNames(node.ExportFormats) + " --case ID [--for community|PEER] [-o FILE]",
 		Short: "Export a case's threat intelligence (to stdout by default)",
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) != 1 {
@@ -133,11 +133,11 @@ func (m *Main) exportCommand() *cobra.Command {
 			return m.withEnv(cmd, func(ctx context.Context, e *env) error {
 				report := func(skipped []node.SkippedItem) {
 					for _, s := range skipped {
-						fmt.Fprintf(m.Stderr, "not exported: %s: %s\n", s.Item, s.Reason)
+						fmt.Fprintf(m.Stderr, "left out: %s: %s\n", s.Item, s.Reason)
 					}
 				}
 				if out == "" || out == "-" {
-					skipped, err := e.svc.Export(ctx, operator(), args[0], caseID, m.Stdout)
+					skipped, err := e.svc.Export(ctx, operator(), args[0], caseID, audience, m.Stdout)
 					report(skipped)
 					return err
 				}
@@ -148,7 +148,7 @@ func (m *Main) exportCommand() *cobra.Command {
 					return err
 				}
 				defer os.Remove(tmp.Name())
-				skipped, err := e.svc.Export(ctx, operator(), args[0], caseID, tmp)
+				skipped, err := e.svc.Export(ctx, operator(), args[0], caseID, audience, tmp)
 				if err != nil {
 					tmp.Close()
 					return err
@@ -163,6 +163,7 @@ func (m *Main) exportCommand() *cobra.Command {
 	}
 	cmd.Flags().StringVar(&caseID, "case", "", "the case to export (required)")
 	cmd.Flags().StringVarP(&out, "output", "o", "", "write to FILE instead of stdout")
+	cmd.Flags().StringVar(&audience, "for", "", `who the file is for, under TLP 2.0: "community" or a peer's party id (default: this organisation); what they may not receive is left out and listed`)
 	cmd.MarkFlagRequired("case")
 	return cmd
 }

@@ -80,6 +80,11 @@ func TestImportExportCommands(t *testing.T) {
 	if out := mustRun(t, home, now, "export", "iodef", "--case", "us-cert-C0003"); !strings.Contains(out, "urn:ietf:params:xml:ns:iodef-2.0") {
 		t.Errorf("export iodef: %.200s", out)
 	}
+	// For the community: the GREEN case goes, the AMBER one does not.
+	mustRun(t, home, now, "export", "stix", "--case", "us-cert-C0001", "--for", "community")
+	if _, errs, code := run(t, home, now, "export", "misp", "--case", "us-cert-C0003", "--for", "community"); code != 1 || !strings.Contains(errs, "not for community") {
+		t.Errorf("export of an AMBER case for the community: exit %d, %s", code, errs)
+	}
 	if _, errs, code := run(t, home, now, "import", "csv", apt1); code != 2 || !strings.Contains(errs, "unknown format") {
 		t.Errorf("import csv: exit %d, %s", code, errs)
 	}
