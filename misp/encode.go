@@ -326,8 +326,7 @@ func (x *exporter) write(w io.Writer) ([]Skip, error) {
 }
 
 func isSCO(typ string) bool {
-	_, ok := contributing[typ]
-	return ok || typ == "process"
+	return stix.HasIDContributing(typ) || typ == "process"
 }
 
 func composite(o *stix.Object) bool {

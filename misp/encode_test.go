@@ -181,7 +181,7 @@ func parseAll(t *testing.T, objs ...string) []*stix.Object {
 // sco builds an observable with its deterministic id.
 func sco(t *testing.T, typ string, props map[string]any) string {
 	t.Helper()
-	id, ok := scoID(typ, props)
+	id, ok := stix.SCOID(typ, props)
 	if !ok {
 		t.Fatalf("no id for %s %v", typ, props)
 	}
@@ -402,8 +402,8 @@ func TestEncodeReport(t *testing.T) {
 	}
 	validateEvent(t, buf.Bytes(), false)
 	twoID, tcpID := idOf(t, two), idOf(t, tcp)
-	sha256File, _ := scoID("file", map[string]any{"name": "a.exe", "hashes": map[string]string{"SHA-256": strings.Repeat("2b", 32)}})
-	tcpBack, _ := scoID("network-traffic", map[string]any{"dst_ref": idOf(t, ip), "dst_port": 443, "protocols": []string{"ipv4"}})
+	sha256File, _ := stix.SCOID("file", map[string]any{"name": "a.exe", "hashes": map[string]string{"SHA-256": strings.Repeat("2b", 32)}})
+	tcpBack, _ := stix.SCOID("network-traffic", map[string]any{"dst_ref": idOf(t, ip), "dst_port": 443, "protocols": []string{"ipv4"}})
 	want := []Skip{
 		{Path: "indicator--14141414-1414-4141-8141-141414141414", Type: "indicator", Reason: "MISP has no attribute type for pcre patterns"},
 		{Path: tcpID, Type: "network-traffic", Reason: fmt.Sprintf(`its ip-dst|port attribute "198.51.100.7|443" imports as another network-traffic (%s)`, tcpBack)},

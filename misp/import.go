@@ -275,7 +275,7 @@ func (b *builder) identity(name, uuid, path string) (string, error) {
 func (b *builder) add(p *props, path string) error {
 	id := p.get("id").(string)
 	if old, ok := b.byID[id]; ok {
-		if _, ok := scoID(p.get("type").(string), p.vals); !ok {
+		if _, ok := stix.SCOID(p.get("type").(string), p.vals); !ok {
 			return accord.FieldError(path, "has the uuid of another element of the event (%s)", id)
 		}
 		if r, ok := p.get("resolves_to_refs").([]string); ok {

@@ -82,7 +82,7 @@ func stixTime(t time.Time) string { return stix.NewTimestamp(t).String() }
 
 // finishSCO gives an observable its deterministic id.
 func finishSCO(p *props) (string, bool) {
-	id, ok := scoID(p.vals["type"].(string), p.vals)
+	id, ok := stix.SCOID(p.vals["type"].(string), p.vals)
 	if ok {
 		p.set("id", id)
 	}
