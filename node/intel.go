@@ -303,11 +303,7 @@ func entitled(audience string, caseTLP, own accord.TLP, raw json.RawMessage) str
 	}
 	var recipients []string
 	if t == accord.TLPRed {
-		var v struct {
-			R []string `json:"x_accord_recipients"`
-		}
-		_ = json.Unmarshal(raw, &v)
-		recipients = v.R
+		recipients = recipientsOf(raw)
 	}
 	c := accord.TAXIICollection{Audience: audience, MaxTLP: accord.TLPRed}
 	if c.Serves(t, recipients) {

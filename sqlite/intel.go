@@ -38,15 +38,7 @@ func (t *tx) ObjectDigests(keys []accord.ObjectKey) (map[accord.ObjectKey]string
 	if len(keys) == 0 {
 		return out, nil
 	}
-	pairs := make([][2]string, len(keys))
-	for i, k := range keys {
-		pairs[i] = [2]string{k.ID, k.Version}
-	}
-	arg, err := json.Marshal(pairs)
-	if err != nil {
-		return nil, accord.Internal(err, "read object digests")
-	}
-	rows, err := t.tx.QueryContext(t.ctx, sqlObjectDigests, string(arg))
+	rows, err := t.tx.QueryContext(t.ctx, sqlObjectDigests, objectKeysArg(keys))
 	if err != nil {
 		return nil, translate(err, "read object digests")
 	}
@@ -212,4 +204,15 @@ func (t *tx) CaseObservables(caseID string) ([]accord.Observable, error) {
 		out[i] = h.Observable
 	}
 	return out, err
+}
+
+// objectKeysArg encodes object keys as the JSON array of [id, version]
+// pairs that json_each reads in the queries by key.
+func objectKeysArg(keys []accord.ObjectKey) string {
+	pairs := make([][2]string, len(keys))
+	for i, k := range keys {
+		pairs[i] = [2]string{k.ID, k.Version}
+	}
+	b, _ := json.Marshal(pairs) // strings always encode
+	return string(b)
 }

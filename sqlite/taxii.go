@@ -566,16 +566,8 @@ func (t *tx) ObjectsByKey(keys []accord.ObjectKey) (map[accord.ObjectKey]*accord
 	if len(keys) == 0 {
 		return out, nil
 	}
-	pairs := make([][2]string, len(keys))
-	for i, k := range keys {
-		pairs[i] = [2]string{k.ID, k.Version}
-	}
-	arg, err := json.Marshal(pairs)
-	if err != nil {
-		return nil, accord.Internal(err, "read objects")
-	}
 	rows, err := t.tx.QueryContext(t.ctx, `SELECT o.id, o.version, o.type, o.spec_version, o.tlp, o.added_at, o.source, o.digest, o.object
-		FROM intel_objects o JOIN json_each(?) k ON o.id = k.value ->> 0 AND o.version = k.value ->> 1`, string(arg))
+		FROM intel_objects o JOIN json_each(?) k ON o.id = k.value ->> 0 AND o.version = k.value ->> 1`, objectKeysArg(keys))
 	if err != nil {
 		return nil, translate(err, "read objects")
 	}
