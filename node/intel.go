@@ -68,17 +68,24 @@ func (s *Service) ImportSTIX(ctx context.Context, actor accord.Actor, r io.Reade
 }
 
 // firstReason returns, for a refusal by package stix, the first reason as
-// an EINVALID *accord.Error naming the object and the property.
+// an EINVALID *accord.Error naming the object and the property, which
+// wraps the *stix.Error (whose TooLarge the API answers with 413).
 func firstReason(err error) error {
 	var es stix.Errors
-	if errors.As(err, &es) && len(es) > 0 {
-		return es[0].Unwrap()
-	}
 	var e *stix.Error
-	if errors.As(err, &e) {
-		return e.Unwrap()
+	switch {
+	case errors.As(err, &es) && len(es) > 0:
+		e = es[0]
+	case errors.As(err, &e):
+	default:
+		return err
 	}
-	return err
+	ae, ok := e.Unwrap().(*accord.Error)
+	if !ok {
+		return err
+	}
+	ae.Err = e
+	return ae
 }
 
 // ImportObjects imports the objects next returns, until it returns io.EOF,

@@ -243,7 +243,7 @@ func (d *Decoder) syntax(path string, err error) error {
 
 func (d *Decoder) syntaxError(path string, err error) error {
 	if errors.Is(err, errTooLarge) {
-		return &Error{ID: d.bundleName(), Index: d.objectIndex(path), Path: path, Message: fmt.Sprintf("larger than the limit of %d bytes", d.MaxObjectSize)}
+		return &Error{ID: d.bundleName(), Index: d.objectIndex(path), Path: path, Message: fmt.Sprintf("larger than the limit of %d bytes", d.MaxObjectSize), TooLarge: true}
 	}
 	if err == io.EOF || errors.Is(err, io.ErrUnexpectedEOF) {
 		return &Error{ID: d.bundleName(), Index: d.objectIndex(path), Message: "the bundle ends early (truncated input)"}

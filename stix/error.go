@@ -26,6 +26,9 @@ type Error struct {
 	// Message says what is wrong, in words fit to show to whoever sent the
 	// input.
 	Message string
+	// TooLarge is set when the object was refused for its size alone
+	// (Decoder.MaxObjectSize), which an HTTP server answers with 413.
+	TooLarge bool
 }
 
 // Error returns "ID: path: message", with "objects[i]" standing in for the

@@ -9,6 +9,7 @@ import (
 
 	"github.com/accord-cyber/accord"
 	"github.com/accord-cyber/accord/node"
+	"github.com/accord-cyber/accord/stix"
 )
 
 // importIntel imports the request body, a file of the format in ?format=,
@@ -48,9 +49,10 @@ func (s *server) importIntel(w http.ResponseWriter, r *http.Request, a accord.Ac
 	body := &uploadBody{r: r.Body, rc: http.NewResponseController(w)}
 	rep, err := s.svc.Import(r.Context(), a, format, body, opts)
 	if err != nil {
+		var se *stix.Error
 		var e *accord.Error
-		if errors.As(err, &e) && e.Code == accord.EINVALID && strings.Contains(e.Message, "larger than the limit of") {
-			// One object over the decoder's limit (package stix's wording).
+		if errors.As(err, &se) && se.TooLarge && errors.As(err, &e) {
+			// One object over the decoder's limit.
 			return &statusError{status: http.StatusRequestEntityTooLarge, err: e}
 		}
 		return err
