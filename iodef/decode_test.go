@@ -487,7 +487,7 @@ func TestDecodeMappings(t *testing.T) {
 	})
 	t.Run("CVE and ATT&CK references", func(t *testing.T) {
 		d, err := Decode(strings.NewReader(doc("", `<Method>
-<Reference><enum:ReferenceName xmlns:enum="urn:ietf:params:xml:ns:iodef-enum-1.0" specIndex="1" ID="CVE-2021-44228"/><URL>https://nvd.nist.gov/vuln/detail/CVE-2021-44228</URL><Description>Log4Shell</Description></Reference>
+<Reference><enum:ReferenceName xmlns:enum="urn:ietf:params:xml:ns:iodef-enum-1.0" specIndex="1"><enum:ID>CVE-2021-44228</enum:ID></enum:ReferenceName><URL>https://nvd.nist.gov/vuln/detail/CVE-2021-44228</URL><Description>Log4Shell</Description></Reference>
 <Reference><URL>https://attack.mitre.org/techniques/T1566/001/</URL><Description>Spearphishing Attachment</Description></Reference>
 </Method>`)))
 		if err != nil {
@@ -506,7 +506,12 @@ func TestDecodeMappings(t *testing.T) {
 			t.Errorf("attack-pattern = %s", a.Bytes())
 		}
 		if got := in.Methods[0].References[0]; got.SpecIndex != 1 || got.ID != "CVE-2021-44228" {
-			t.Errorf("reference = %+v", got)
+			t.Errorf("reference = %+v, want specIndex 1 and the enum:ID element's CVE-2021-44228", got)
+		}
+		for _, s := range d.Skipped {
+			if strings.Contains(s.Path, "ReferenceName") {
+				t.Errorf("Skipped has %+v, want enum:ReferenceName and its enum:ID read", s)
+			}
 		}
 	})
 	t.Run("and with an unmapped term makes no indicator", func(t *testing.T) {

@@ -939,7 +939,11 @@ func (st *incident) reference(r *node) (Reference, error) {
 			}
 			ref.SpecIndex = v
 		}
-		ref.ID = rn.attrValue("ID")
+		// RFC 7495's ReferenceName carries the identifier in a child
+		// element, enum:ID, not in an attribute.
+		if id := rn.childNS(nsEnum, "ID"); id != nil {
+			ref.ID = id.value()
+		}
 	}
 	for _, u := range r.children("URL") {
 		ref.URLs = append(ref.URLs, u.compact())
