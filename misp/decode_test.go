@@ -35,6 +35,11 @@ func readShared(t testing.TB, parts ...string) []byte {
 
 func decodeString(s string) (*Event, error) { return Decode(strings.NewReader(s)) }
 
+// importDay is the moment of the imports whose result must not depend on
+// the day the test runs: an event with neither date nor timestamp is
+// dated by it.
+var importDay = DecodeOptions{Now: time.Date(2025, 3, 14, 9, 30, 0, 0, time.UTC)}
+
 func typeCounts(objs []*stix.Object) map[string]int {
 	m := map[string]int{}
 	for _, o := range objs {
@@ -137,8 +142,8 @@ func TestDecodeSharedFiles(t *testing.T) {
 		},
 		"mispevent_testfiles__event_obj_attr_tag.json": {
 			what: "a PyMISP fixture of two objects with placeholder uuids (\"a\", \"b\"), " +
-				"without the date, timestamp or info the MISP core format requires: not an importable event",
-			wantErr: "Event: has neither a date nor a timestamp (the MISP core format requires both)",
+				"without the date, timestamp or info the MISP core format requires: dated the day of import, but the uuids are refused",
+			wantErr: `Event.Object[0].uuid: "a" is not a UUID`,
 		},
 		"mispevent_testfiles__event_tags.json": {
 			what:   "a partial event with tags only: an empty event",
@@ -241,7 +246,7 @@ func TestDecodeSharedFiles(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			e, err := Decode(bytes.NewReader(data))
+			e, err := DecodeWith(bytes.NewReader(data), importDay)
 			if tc.wantErr != "" {
 				if err == nil {
 					t.Fatalf("Decode(%s, %s) = nil error, want %q", name, tc.what, tc.wantErr)
@@ -266,7 +271,7 @@ func TestDecodeSharedFiles(t *testing.T) {
 				t.Errorf("Decode(%s).Skipped (-want +got):\n%s", name, diff)
 			}
 			// The same input gives the same objects, to the byte.
-			again, err := Decode(bytes.NewReader(data))
+			again, err := DecodeWith(bytes.NewReader(data), importDay)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -836,7 +841,6 @@ func TestDecodeInvalid(t *testing.T) {
 		{"repeated key", `{"Event":{"info":"a","info":"b","date":"2024-01-01"}}`, "Event.info: appears twice in one object", false},
 		{"deep", strings.Repeat("[", 100) + strings.Repeat("]", 100), "MISP input is nested deeper than 64 levels at " + strings.Repeat("[0]", 65), false},
 		{"Event not an object", `{"Event":[]}`, "Event: must be an object, not a list", false},
-		{"no date", `{"Event":{"info":"x","Attribute":[]}}`, "Event: has neither a date nor a timestamp (the MISP core format requires both)", false},
 		{"bad date", `{"Event":{"info":"x","date":"02/01/2024"}}`, `Event.date: "02/01/2024" is not a date (YYYY-MM-DD)`, false},
 		{"bad event uuid", `{"Event":{"info":"x","date":"2024-01-02","uuid":"xyz"}}`, `Event.uuid: "xyz" is not a UUID`, false},
 		{"bad threat level", `{"Event":{"info":"x","date":"2024-01-02","threat_level_id":"9"}}`, `Event.threat_level_id: "9" is not one of 1 to 4`, false},
@@ -949,5 +953,34 @@ func TestDecodeMergesObservables(t *testing.T) {
 				t.Errorf("c2.example resolves to %q, want both addresses", refs)
 			}
 		}
+	}
+}
+
+// TestDecodeNow: Decode and DecodeAll import at time.Now(), and
+// DecodeAllWith dates every undated event of a list alike.
+func TestDecodeNow(t *testing.T) {
+	const undated = `{"Event":{"info":"x","Attribute":[{"type":"domain","value":"a.example"}]}}`
+	before := time.Now().UTC().Truncate(24 * time.Hour)
+	e, err := decodeString(undated)
+	after := time.Now().UTC().Truncate(24 * time.Hour)
+	if err != nil {
+		t.Fatalf("Decode(undated): %v", err)
+	}
+	if !e.Date.Equal(before) && !e.Date.Equal(after) {
+		t.Errorf("Decode(undated).Date = %s, want today, %s", e.Date, before)
+	}
+	all, err := DecodeAllWith(strings.NewReader(`[`+undated+`,{"info":"y","timestamp":"1704153600"}]`), importDay)
+	if err != nil {
+		t.Fatalf("DecodeAllWith: %v", err)
+	}
+	if want := time.Date(2025, 3, 14, 0, 0, 0, 0, time.UTC); len(all) != 2 || !all[0].Date.Equal(want) || !all[1].Date.IsZero() {
+		t.Fatalf("DecodeAllWith dates = %v, want %s and none (the second has a timestamp)", all, want)
+	}
+	want := []Skip{{Path: "[0].Event", Type: "Event", Reason: "the input has neither a date nor a timestamp: dated 2025-03-14, the day of import, as MISP dates an event it adds"}}
+	if diff := cmp.Diff(want, all[0].Skipped); diff != "" {
+		t.Errorf("DecodeAllWith first event Skipped (-want +got):\n%s", diff)
+	}
+	if len(all[1].Skipped) != 0 {
+		t.Errorf("DecodeAllWith second event Skipped = %v, want none: it has a timestamp", all[1].Skipped)
 	}
 }

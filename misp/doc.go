@@ -20,9 +20,12 @@
 // event's tags other than TLP and galaxy tags, with each link attribute
 // as an external reference, and referencing every other object of the
 // import (an event with nothing to convert references a note saying so).
-// The event must have a date or a timestamp; uuid, info and the rest are
-// read when present (PyMISP's partial events lack them) and refused when
-// malformed.
+// uuid, info, date, timestamp and the rest are read when present
+// (PyMISP's partial events lack them) and refused when malformed. An
+// event with neither a date nor a timestamp, both of which the MISP core
+// format requires, is dated midnight UTC of the day of import
+// (DecodeOptions.Now), as MISP dates an event it adds, and Skipped says
+// so; one without info is named "MISP event <uuid>".
 //
 // # Import: attributes
 //
@@ -168,7 +171,7 @@
 // 00abedb4-…, the canonical JSON of their ID contributing properties);
 // what has no uuid a UUIDv5 in Namespace, derived from the event and the
 // place. Importing the same input twice gives the same objects, to the
-// byte.
+// byte (an event dated by its import: twice on the same day).
 //
 // # Export
 //

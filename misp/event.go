@@ -16,7 +16,9 @@ type Event struct {
 	UUID string
 	// Info is the event's title.
 	Info string
-	// Date is the event's date (midnight UTC), zero when absent.
+	// Date is the event's date (midnight UTC); zero when the input has a
+	// timestamp but no date; the day of import (DecodeOptions.Now) when
+	// it has neither, as MISP dates an event it adds.
 	Date time.Time
 	// ThreatLevel is threat_level_id: 1 high, 2 medium, 3 low,
 	// 4 undefined; 0 when absent.
@@ -51,11 +53,14 @@ type Event struct {
 	// package documentation for the mapping.
 	Objects []*stix.Object
 	// Skipped lists what of the event has no STIX counterpart and was
-	// left out, so that nothing is dropped silently.
+	// left out, and what the import did not take as written (a date taken
+	// from the day of import), so that nothing is dropped or changed
+	// silently.
 	Skipped []Skip
 }
 
-// Skip is one part of the input left out of the output, and why.
+// Skip is one part of the input left out of the output, or not taken as
+// written, and why.
 //
 // On import, Path is where in the MISP input ("Event.Object[2]",
 // "Event.Attribute[7].ShadowAttribute[0]"), Type is the MISP attribute
@@ -75,29 +80,61 @@ func (s Skip) String() string { return fmt.Sprintf("%s (%s): %s", s.Path, s.Type
 // Decode reads one MISP event in the MISP core format, either wrapped
 // ({"Event": {…}}, as MISP exports it) or bare (as PyMISP writes it), or a
 // list of exactly one event (see DecodeAll), and converts it to STIX 2.1.
+// It is DecodeWith with the zero DecodeOptions: the import happens now.
 //
 // The import is all or nothing: input that is not JSON, not a MISP event
 // (a galaxy, an attribute, a STIX bundle), or holds a value that is wrong
-// for its attribute type (an ip-dst of "999.1.1.1", a malformed uuid or
-// timestamp) is refused with an error of code EINVALID whose message names
-// the place: `Event.Attribute[3].value: "999.1.1.1" is not an IP address`.
-// What is valid MISP but has no STIX counterpart (an attribute type or
-// object template without a mapping, a deleted attribute, a proposal) is
-// listed in Skipped and the rest of the event is imported.
+// for its attribute type (an ip-dst of "999.1.1.1", a malformed event uuid
+// or timestamp) is refused with an error of code EINVALID whose message
+// names the place: `Event.Attribute[3].value: "999.1.1.1" is not an IP
+// address`. What is valid MISP but has no STIX counterpart (an attribute
+// type or object template without a mapping, a deleted attribute, a
+// proposal) is listed in Skipped and the rest of the event is imported.
+// So is what the import supplies as MISP does when it adds such an event:
+// the date of an event with neither date nor timestamp (the day of
+// import).
 //
 // The STIX ids are deterministic, so that importing an event twice gives
 // the same objects: domain objects take the MISP uuid (indicator--<the
 // attribute's uuid>, report--<the event's uuid>, malware--<the galaxy
 // cluster's uuid>), observables the UUIDv5 that STIX 2.1 section 2.9
-// prescribes, and what MISP gives no uuid for a UUIDv5 in Namespace.
+// prescribes, and what MISP gives no uuid for a UUIDv5 in Namespace. An
+// event dated by its import is the same on the same day (UTC).
 //
 // Any caller may use Decode; it reads at most MaxSize bytes. Errors other
 // than EINVALID come from r.
 func Decode(r io.Reader) (*Event, error) {
+	return DecodeWith(r, DecodeOptions{})
+}
+
+// DecodeOptions are the settings of one import by DecodeWith or
+// DecodeAllWith. The zero value is what Decode and DecodeAll use.
+type DecodeOptions struct {
+	// Now is the moment of the import; zero means time.Now(). An event
+	// with neither a date nor a timestamp is dated midnight UTC of Now's
+	// day (UTC), as MISP dates an event it adds without one, and the
+	// import says so in Skipped. Nothing else of the import depends on
+	// it: give it to make an import reproducible, in tests or when
+	// replaying one.
+	Now time.Time
+}
+
+// now returns the moment of the import, in UTC.
+func (o DecodeOptions) now() time.Time {
+	if o.Now.IsZero() {
+		return time.Now().UTC()
+	}
+	return o.Now.UTC()
+}
+
+// DecodeWith is Decode with options; see Decode for what it reads,
+// refuses (EINVALID) and returns. Any caller may use it.
+func DecodeWith(r io.Reader, opts DecodeOptions) (*Event, error) {
 	v, err := readJSON(r)
 	if err != nil {
 		return nil, err
 	}
+	now := opts.now()
 	if l, prefix, ok, err := asList(v); ok || err != nil {
 		if err != nil {
 			return nil, err
@@ -110,9 +147,9 @@ func Decode(r io.Reader) (*Event, error) {
 			}
 			return nil, accord.Errorf(accord.EINVALID, "the input is a list of %d MISP events; Decode reads one (DecodeAll reads lists)", len(l))
 		}
-		return decodeElement(l[0], fmt.Sprintf("%s[0]", prefix))
+		return decodeElement(l[0], fmt.Sprintf("%s[0]", prefix), now)
 	}
-	return decodeElement(v, "")
+	return decodeElement(v, "", now)
 }
 
 // DecodeAll reads a list of MISP events, as a JSON list or as the
@@ -120,17 +157,26 @@ func Decode(r io.Reader) (*Event, error) {
 // or bare; a single event reads as a list of one. It converts each as
 // Decode does and refuses the whole input (EINVALID, naming the member:
 // `response[2].Event.Attribute[0].value: …`) if any member is refused.
+// It is DecodeAllWith with the zero DecodeOptions.
 func DecodeAll(r io.Reader) ([]*Event, error) {
+	return DecodeAllWith(r, DecodeOptions{})
+}
+
+// DecodeAllWith is DecodeAll with options, the same for every event of
+// the list (events dated by their import all get one date). Any caller
+// may use it; errors as DecodeAll's.
+func DecodeAllWith(r io.Reader, opts DecodeOptions) ([]*Event, error) {
 	v, err := readJSON(r)
 	if err != nil {
 		return nil, err
 	}
+	now := opts.now()
 	l, prefix, ok, err := asList(v)
 	if err != nil {
 		return nil, err
 	}
 	if !ok {
-		e, err := decodeElement(v, "")
+		e, err := decodeElement(v, "", now)
 		if err != nil {
 			return nil, err
 		}
@@ -138,7 +184,7 @@ func DecodeAll(r io.Reader) ([]*Event, error) {
 	}
 	out := make([]*Event, 0, len(l))
 	for i, x := range l {
-		e, err := decodeElement(x, fmt.Sprintf("%s[%d]", prefix, i))
+		e, err := decodeElement(x, fmt.Sprintf("%s[%d]", prefix, i), now)
 		if err != nil {
 			return nil, err
 		}
@@ -170,13 +216,13 @@ func asList(v any) (l []any, prefix string, ok bool, err error) {
 }
 
 // decodeElement converts one event, wrapped or bare, found at prefix ("" at
-// the top level, "response[2]" in a list).
-func decodeElement(v any, prefix string) (*Event, error) {
+// the top level, "response[2]" in a list), imported at now.
+func decodeElement(v any, prefix string, now time.Time) (*Event, error) {
 	n, err := eventNode(v, prefix)
 	if err != nil {
 		return nil, err
 	}
-	return convert(n)
+	return convert(n, now)
 }
 
 // checkElement says whether v, found at prefix, is a MISP event.

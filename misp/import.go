@@ -15,6 +15,7 @@ import (
 // builder converts one event.
 type builder struct {
 	ev          *Event
+	now         time.Time // the moment of the import (DecodeOptions.Now)
 	uuid        string    // the event's uuid, or one derived from its content
 	at          time.Time // the event's time: timestamp, else date
 	container   string    // report--… or grouping--…
@@ -57,9 +58,11 @@ type attr struct {
 // tagRef is one tag and where it is.
 type tagRef struct{ name, path string }
 
-func convert(n node) (*Event, error) {
+// convert converts the event n, imported at now.
+func convert(n node, now time.Time) (*Event, error) {
 	b := &builder{
 		ev:           &Event{},
+		now:          now,
 		byID:         map[string]*props{},
 		dirty:        map[*props]bool{},
 		rank:         map[string]int{},
@@ -210,12 +213,18 @@ func (b *builder) metadata(n node) error {
 	case !e.Date.IsZero():
 		b.at = e.Date
 	default:
-		return n.fail("", "has neither a date nor a timestamp (the MISP core format requires both)")
+		// The MISP core format requires both, but MISP itself dates an
+		// event it is given without a date the day it adds it.
+		e.Date = time.Date(b.now.Year(), b.now.Month(), b.now.Day(), 0, 0, 0, 0, time.UTC)
+		b.at = e.Date
+		b.skip(n.path, "Event", fmt.Sprintf("the input has neither a date nor a timestamp: dated %s, the day of import, as MISP dates an event it adds", e.Date.Format("2006-01-02")))
 	}
 	b.uuid = e.UUID
 	if b.uuid == "" {
 		// A PyMISP fixture or a hand-made event: an id derived from the
 		// content keeps a second import of the same input identical.
+		// The content is the input's, so the date supplied above does
+		// not enter it.
 		raw, err := json.Marshal(n.m)
 		if err != nil {
 			return accord.Internal(err, "encode the event")
