@@ -141,9 +141,14 @@ func TestDecodeSharedFiles(t *testing.T) {
 			skipped: map[string]int{"filename: deleted in MISP": 1},
 		},
 		"mispevent_testfiles__event_obj_attr_tag.json": {
-			what: "a PyMISP fixture of two objects with placeholder uuids (\"a\", \"b\"), " +
-				"without the date, timestamp or info the MISP core format requires: dated the day of import, but the uuids are refused",
-			wantErr: `Event.Object[0].uuid: "a" is not a UUID`,
+			what: "a PyMISP fixture of two objects with placeholder uuids (\"a\", \"b\") and a reference from a to b, " +
+				"without the date, timestamp or info the MISP core format requires: dated the day of import, uuids derived",
+			counts: map[string]int{"grouping": 1, "file": 1, "url": 1, "indicator": 2, "relationship": 3},
+			skipped: map[string]int{
+				"Event: the input has neither a date nor a timestamp: dated 2025-03-14, the day of import, as MISP dates an event it adds":                             1,
+				`file: uuid "a" is not a UUID: replaced by 9ef74abf-1617-551a-9b2d-b8c6a210e5d6 (derived from the event's uuid and "a"), and so are references to "a"`: 1,
+				`url: uuid "b" is not a UUID: replaced by c6c56e76-6661-5f20-9524-a188ccb2af38 (derived from the event's uuid and "b"), and so are references to "b"`:  1,
+			},
 		},
 		"mispevent_testfiles__event_tags.json": {
 			what:   "a partial event with tags only: an empty event",
@@ -828,7 +833,8 @@ func TestDecodeInvalid(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	objTagDated := strings.Replace(string(objTag), `"Object"`, `"date": "2024-01-02", "Object"`, 1)
+	// The fixture's reference names "c", which no element of it carries.
+	objTagDangling := strings.Replace(string(objTag), `"referenced_uuid": "b"`, `"referenced_uuid": "c"`, 1)
 	tests := []struct {
 		name, input, want string
 		all               bool // DecodeAll rather than Decode
@@ -842,7 +848,14 @@ func TestDecodeInvalid(t *testing.T) {
 		{"deep", strings.Repeat("[", 100) + strings.Repeat("]", 100), "MISP input is nested deeper than 64 levels at " + strings.Repeat("[0]", 65), false},
 		{"Event not an object", `{"Event":[]}`, "Event: must be an object, not a list", false},
 		{"bad date", `{"Event":{"info":"x","date":"02/01/2024"}}`, `Event.date: "02/01/2024" is not a date (YYYY-MM-DD)`, false},
+		// The event's uuid names the event in every import and export
+		// (report--<uuid>); a malformed one is not replaced. Nor are the
+		// uuids of organisations and galaxy clusters, which name the same
+		// thing across events.
 		{"bad event uuid", `{"Event":{"info":"x","date":"2024-01-02","uuid":"xyz"}}`, `Event.uuid: "xyz" is not a UUID`, false},
+		{"bad Orgc uuid", `{"Event":{"info":"x","date":"2024-01-02","Orgc":{"name":"o","uuid":"5c000000-0000-4000-8000-00000000001"}}}`, `Event.Orgc.uuid: "5c000000-0000-4000-8000-00000000001" is not a UUID`, false},
+		{"bad cluster uuid", `{"Event":{"info":"x","date":"2024-01-02","Galaxy":[{"type":"tool","GalaxyCluster":[{"value":"t","uuid":"t"}]}]}}`, `Event.Galaxy[0].GalaxyCluster[0].uuid: "t" is not a UUID`, false},
+		{"attribute uuid not a string", `{"Event":{"info":"x","date":"2024-01-02","Attribute":[{"type":"domain","value":"a.example","uuid":["a"]}]}}`, "Event.Attribute[0].uuid: must be a string, not a list", false},
 		{"bad threat level", `{"Event":{"info":"x","date":"2024-01-02","threat_level_id":"9"}}`, `Event.threat_level_id: "9" is not one of 1 to 4`, false},
 		{"Attribute not a list", `{"Event":{"info":"x","date":"2024-01-02","Attribute":{}}}`, "Event.Attribute: must be a list, not an object", false},
 		{"attribute without type", `{"Event":{"info":"x","date":"2024-01-02","Attribute":[{"value":"a"}]}}`, "Event.Attribute[0].type: is required", false},
@@ -868,7 +881,12 @@ func TestDecodeInvalid(t *testing.T) {
 		{"object attribute", `{"Event":{"info":"x","date":"2024-01-02","Object":[{"name":"domain-ip","Attribute":[
 			{"object_relation":"domain","type":"domain","value":"a.example"},{"object_relation":"ip","type":"ip-dst","value":"1.2.3.999"}]}]}}`,
 			`Event.Object[0].Attribute[1].value: "1.2.3.999" is not an IP address`, false},
-		{"PyMISP fixture with a date", objTagDated, `Event.Object[0].uuid: "a" is not a UUID`, false},
+		// A placeholder uuid ("a") is replaced, but a reference must
+		// name an element of the event.
+		{"PyMISP fixture referring to nothing", objTagDangling, `Event.Object[0].ObjectReference[0].referenced_uuid: "c" is not a UUID, nor the placeholder uuid of an attribute or object of the event`, false},
+		{"sighting of nothing", `{"Event":{"info":"x","date":"2024-01-02","Attribute":[{"type":"domain","value":"a.example","to_ids":true,"uuid":"a"}],
+			"Sighting":[{"type":"0","date_sighting":"1704153600","attribute_uuid":"b"}]}}`,
+			`Event.Sighting[0].attribute_uuid: "b" is not a UUID, nor the placeholder uuid of an attribute or object of the event`, false},
 		{"galaxy cluster without value", `{"Event":{"info":"x","date":"2024-01-02","Galaxy":[{"type":"tool","GalaxyCluster":[{"uuid":""}]}]}}`, "Event.Galaxy[0].GalaxyCluster[0].value: is required", false},
 		{"sighting without date", `{"Event":{"info":"x","date":"2024-01-02","Attribute":[{"type":"domain","value":"a.example","to_ids":true,"Sighting":[{"type":"0"}]}]}}`, "Event.Attribute[0].Sighting[0].date_sighting: is required", false},
 		{"response member", `{"response":[{"Event":{"info":"a","date":"2024-01-01"}},{"Event":{"info":"b","date":"2024-01-01","Attribute":[{"type":"ip-src","value":"1.2.3"}]}}]}`,
@@ -956,6 +974,85 @@ func TestDecodeMergesObservables(t *testing.T) {
 	}
 }
 
+// TestDecodeImportDay: an event with neither date nor timestamp is dated
+// midnight UTC of the day of import, as MISP dates an event it adds, and
+// says so in Skipped; on one day every import of it is the same, to the
+// byte, and on another only the dates differ. PyMISP's fixture of
+// objects with placeholder uuids is such an event.
+func TestDecodeImportDay(t *testing.T) {
+	data := readShared(t, "pymisp-tests", "mispevent_testfiles__event_obj_attr_tag.json")
+	decode := func(now time.Time) *Event {
+		t.Helper()
+		e, err := DecodeWith(bytes.NewReader(data), DecodeOptions{Now: now})
+		if err != nil {
+			t.Fatalf("DecodeWith(Now %s): %v", now, err)
+		}
+		checkObjects(t, e.Objects)
+		return e
+	}
+	morning := decode(time.Date(2025, 3, 14, 0, 0, 1, 0, time.UTC))
+	// 23:59 UTC, given in another zone where it is already the 15th.
+	evening := decode(time.Date(2025, 3, 15, 1, 59, 0, 0, time.FixedZone("CEST", 2*3600)))
+	if want := time.Date(2025, 3, 14, 0, 0, 0, 0, time.UTC); !morning.Date.Equal(want) || morning.Date.Location() != time.UTC {
+		t.Errorf("DecodeWith(2025-03-14T00:00:01Z).Date = %s, want %s", morning.Date, want)
+	}
+	if diff := cmp.Diff(objectBytes(morning.Objects), objectBytes(evening.Objects)); diff != "" {
+		t.Errorf("two imports on 2025-03-14 differ (-first +second):\n%s", diff)
+	}
+	if diff := cmp.Diff(morning.Skipped, evening.Skipped); diff != "" {
+		t.Errorf("two imports on 2025-03-14 skip differently (-first +second):\n%s", diff)
+	}
+	if want := (Skip{Path: "Event", Type: "Event", Reason: "the input has neither a date nor a timestamp: dated 2025-03-14, the day of import, as MISP dates an event it adds"}); len(morning.Skipped) == 0 || morning.Skipped[0] != want {
+		t.Errorf("DecodeWith Skipped = %v, want first %v", morning.Skipped, want)
+	}
+	next := decode(time.Date(2025, 3, 15, 12, 0, 0, 0, time.UTC))
+	var ids, nextIDs []string
+	for i, o := range morning.Objects {
+		ids, nextIDs = append(ids, o.ID()), append(nextIDs, next.Objects[i].ID())
+	}
+	if !slices.Equal(ids, nextIDs) {
+		t.Errorf("the ids of an import on another day = %q, want the same %q", nextIDs, ids)
+	}
+	container := morning.Objects[0]
+	if got := get[string](t, next.Objects[0], "created"); got != "2025-03-15T00:00:00.000Z" {
+		t.Errorf("container created on the next day = %s, want 2025-03-15T00:00:00.000Z", got)
+	}
+
+	// No info: the container is named by the (derived) event uuid.
+	evUUID, ok := strings.CutPrefix(container.ID(), "grouping--")
+	if !ok {
+		t.Fatalf("first object %s, want the grouping of the unpublished event", container.ID())
+	}
+	if got, want := get[string](t, container, "name"), "MISP event "+evUUID; got != want || morning.Info != "" || morning.UUID != "" {
+		t.Errorf("container name = %q (Info %q, UUID %q), want %q and no Info or UUID", got, morning.Info, morning.UUID, want)
+	}
+	// The placeholders "a" and "b" name the objects and the reference.
+	a, b := derive("placeholder", evUUID, "a"), derive("placeholder", evUUID, "b")
+	objs := byID(morning.Objects)
+	fileInd, urlInd := objs["indicator--"+a], objs["indicator--"+b]
+	if fileInd == nil || urlInd == nil {
+		t.Fatalf("no indicator--%s (object a) or indicator--%s (object b) among %q", a, b, ids)
+	}
+	var baz []stix.Relationship
+	for _, o := range morning.Objects {
+		if r, err := o.Relationship(); err == nil && r.RelationshipType == "baz" {
+			baz = append(baz, *r)
+		}
+	}
+	if len(baz) != 1 || stix.IDType(baz[0].SourceRef) != "file" || stix.IDType(baz[0].TargetRef) != "url" || baz[0].Description != "foo" {
+		t.Fatalf("the reference a→b = %+v, want one relationship baz from the file of a to the url of b", baz)
+	}
+	for _, r := range []struct {
+		ind *stix.Object
+		ref string
+	}{{fileInd, baz[0].SourceRef}, {urlInd, baz[0].TargetRef}} {
+		want := "relationship--" + derive("relationship", r.ind.ID(), "based-on", r.ref)
+		if objs[want] == nil {
+			t.Errorf("%s is not based on %s, which the reference names", r.ind.ID(), r.ref)
+		}
+	}
+}
+
 // TestDecodeNow: Decode and DecodeAll import at time.Now(), and
 // DecodeAllWith dates every undated event of a list alike.
 func TestDecodeNow(t *testing.T) {
@@ -982,5 +1079,34 @@ func TestDecodeNow(t *testing.T) {
 	}
 	if len(all[1].Skipped) != 0 {
 		t.Errorf("DecodeAllWith second event Skipped = %v, want none: it has a timestamp", all[1].Skipped)
+	}
+}
+
+// TestDecodePlaceholders: an attribute's uuid that is not a UUID is
+// replaced by one derived from the event's uuid and it, which a sighting
+// naming it names too; the replacement is listed. An uuid that is not a
+// string, or a reference to a placeholder nothing carries, is refused
+// (TestDecodeInvalid).
+func TestDecodePlaceholders(t *testing.T) {
+	const ev = "5c000000-0000-4000-8000-0000000000ee"
+	e, err := decodeString(`{"Event":{"uuid":"` + ev + `","info":"x","date":"2024-01-02","Attribute":[
+		{"type":"domain","value":"a.example","to_ids":true,"uuid":"attr-1"}],
+		"Sighting":[{"type":"0","date_sighting":"1704153600","attribute_uuid":"attr-1","uuid":"5c000000-0000-4000-8000-0000000000f0"}]}}`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkObjects(t, e.Objects)
+	u := derive("placeholder", ev, "attr-1")
+	objs := byID(e.Objects)
+	if objs["indicator--"+u] == nil {
+		t.Fatalf("no indicator--%s for the attribute with uuid attr-1", u)
+	}
+	if got := get[string](t, objs["sighting--5c000000-0000-4000-8000-0000000000f0"], "sighting_of_ref"); got != "indicator--"+u {
+		t.Errorf("sighting_of_ref = %s, want indicator--%s", got, u)
+	}
+	want := []Skip{{Path: "Event.Attribute[0]", Type: "domain",
+		Reason: `uuid "attr-1" is not a UUID: replaced by ` + u + ` (derived from the event's uuid and "attr-1"), and so are references to "attr-1"`}}
+	if diff := cmp.Diff(want, e.Skipped); diff != "" {
+		t.Errorf("Skipped (-want +got):\n%s", diff)
 	}
 }

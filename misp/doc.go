@@ -173,6 +173,20 @@
 // place. Importing the same input twice gives the same objects, to the
 // byte (an event dated by its import: twice on the same day).
 //
+// The uuid of an attribute or object that is a string but not a UUID
+// (PyMISP's fixtures write "a" and "b" and name them in ObjectReferences)
+// is a placeholder: the element takes the UUIDv5 in Namespace of the
+// event's uuid and the placeholder, every referenced_uuid of an
+// ObjectReference and attribute_uuid of a sighting that names the
+// placeholder is read as that UUID, and Skipped lists each replacement.
+// Other malformed uuids are refused: the event's (the id of its report or
+// grouping, and how a second import or export finds it), an
+// organisation's and a galaxy cluster's (they name the same thing in
+// every event), a sighting's or reference's own, a uuid that is not a
+// string, and a reference naming a placeholder that no attribute or
+// object of the event carries. An ObjectReference's object_uuid is not
+// read: the reference's source is the object that holds it.
+//
 // # Export
 //
 // Encode writes {"Event": {…}} with uuid CaseUUID(case id), info the

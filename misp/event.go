@@ -54,8 +54,8 @@ type Event struct {
 	Objects []*stix.Object
 	// Skipped lists what of the event has no STIX counterpart and was
 	// left out, and what the import did not take as written (a date taken
-	// from the day of import), so that nothing is dropped or changed
-	// silently.
+	// from the day of import, a placeholder uuid replaced by a derived
+	// one), so that nothing is dropped or changed silently.
 	Skipped []Skip
 }
 
@@ -90,9 +90,11 @@ func (s Skip) String() string { return fmt.Sprintf("%s (%s): %s", s.Path, s.Type
 // address`. What is valid MISP but has no STIX counterpart (an attribute
 // type or object template without a mapping, a deleted attribute, a
 // proposal) is listed in Skipped and the rest of the event is imported.
-// So is what the import supplies as MISP does when it adds such an event:
-// the date of an event with neither date nor timestamp (the day of
-// import).
+// So is what the import supplies itself: the date of an event with
+// neither date nor timestamp (the day of import, as MISP dates an event
+// it adds), the uuid of an attribute or object whose uuid is a
+// placeholder rather than a UUID (see the package documentation,
+// "Identifiers").
 //
 // The STIX ids are deterministic, so that importing an event twice gives
 // the same objects: domain objects take the MISP uuid (indicator--<the

@@ -38,6 +38,9 @@ type builder struct {
 	skipped      map[string]bool   // galaxy tag names already listed as skipped
 	actors       []string          // event-level threat actors and intrusion sets
 	used         []string          // event-level malware, tools and attack patterns
+	// placeholders maps each uuid of an attribute or object that is not
+	// a UUID ("a") to the uuid derived for it (see elementUUID).
+	placeholders map[string]string
 }
 
 // attr is one MISP attribute, of the event or of an object.
@@ -63,6 +66,7 @@ func convert(n node, now time.Time) (*Event, error) {
 	b := &builder{
 		ev:           &Event{},
 		now:          now,
+		placeholders: map[string]string{},
 		byID:         map[string]*props{},
 		dirty:        map[*props]bool{},
 		rank:         map[string]int{},
@@ -442,7 +446,7 @@ func (b *builder) readAttr(n node, def time.Time) (*attr, error) {
 	if a.deleted, err = n.boolean("deleted"); err != nil {
 		return nil, err
 	}
-	if a.uuid, err = n.uuid("uuid"); err != nil {
+	if a.uuid, err = b.elementUUID(n, a.typ); err != nil {
 		return nil, err
 	}
 	if a.ts, err = n.unix("timestamp"); err != nil {
@@ -484,6 +488,50 @@ func (a *attr) labels() []string {
 		}
 	}
 	return l
+}
+
+// elementUUID reads the uuid of an attribute or object n, of MISP type
+// or template typ: "" when absent, the UUID in lower case, and for any
+// other string a UUIDv5 in Namespace derived from the event's uuid and
+// that string. PyMISP's fixtures give their objects placeholders such as
+// "a" and "b" for uuids and name them in ObjectReferences. (MISP itself
+// draws a uuid for an element given none and refuses a malformed one;
+// replacing the placeholder instead lets such input import.) Deriving the
+// uuid keeps a second import identical, every reference naming the
+// placeholder (see refUUID) names the derived uuid, and the replacement
+// is listed in Skipped. A uuid that is not a string is refused.
+func (b *builder) elementUUID(n node, typ string) (string, error) {
+	s, err := n.str("uuid")
+	if err != nil || s == "" {
+		return "", err
+	}
+	if u, ok := parseUUID(s); ok {
+		return u, nil
+	}
+	d := derive("placeholder", b.uuid, s)
+	b.placeholders[s] = d
+	b.skip(n.path, typ, fmt.Sprintf("uuid %q is not a UUID: replaced by %s (derived from the event's uuid and %q), and so are references to %q", s, d, s, s))
+	return d, nil
+}
+
+// refUUID reads a uuid that names an attribute or object of the event
+// (an ObjectReference's referenced_uuid, a sighting's attribute_uuid): a
+// UUID, or the placeholder of one of the event's attributes or objects,
+// read as the uuid derived for it. Anything else is refused (EINVALID):
+// it names nothing that could be imported. refUUID must run after every
+// attribute and object has been read.
+func (b *builder) refUUID(n node, key string) (string, error) {
+	s, err := n.str(key)
+	if err != nil || s == "" {
+		return "", err
+	}
+	if u, ok := parseUUID(s); ok {
+		return u, nil
+	}
+	if d, ok := b.placeholders[s]; ok {
+		return d, nil
+	}
+	return "", n.fail(key, "%q is not a UUID, nor the placeholder uuid of an attribute or object of the event", s)
 }
 
 // attrID returns the uuid an attribute's objects are named by: its own,
@@ -673,7 +721,7 @@ func (b *builder) eventSightings(n node) error {
 		return err
 	}
 	for i, s := range l {
-		u, err := s.uuid("attribute_uuid")
+		u, err := b.refUUID(s, "attribute_uuid")
 		if err != nil {
 			return err
 		}

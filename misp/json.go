@@ -235,17 +235,28 @@ func (n node) object(key string) (node, bool, error) {
 // uuid returns a UUID in lower case, "" when absent or empty, and an error
 // for anything that is not an RFC 4122 UUID: MISP keys every event,
 // attribute, object and cluster by its UUID, and accord derives STIX ids
-// from it.
+// from it. (Attributes and objects read theirs with elementUUID, which
+// replaces a placeholder instead.)
 func (n node) uuid(key string) (string, error) {
 	s, err := n.str(key)
 	if err != nil || s == "" {
 		return "", err
 	}
-	u, err := uuid.Parse(s)
-	if err != nil || len(s) != 36 || u.Variant() != uuid.RFC4122 || u.Version() < 1 || u.Version() > 5 {
+	u, ok := parseUUID(s)
+	if !ok {
 		return "", n.fail(key, "%q is not a UUID", s)
 	}
-	return u.String(), nil
+	return u, nil
+}
+
+// parseUUID returns s in lower case if it is an RFC 4122 UUID of version
+// 1 to 5 in its 36-character form.
+func parseUUID(s string) (string, bool) {
+	u, err := uuid.Parse(s)
+	if err != nil || len(s) != 36 || u.Variant() != uuid.RFC4122 || u.Version() < 1 || u.Version() > 5 {
+		return "", false
+	}
+	return u.String(), true
 }
 
 // unix reads a MISP timestamp: seconds since 1970 as a string or number.

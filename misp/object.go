@@ -435,7 +435,7 @@ func (b *builder) object(n node) ([]pendingRef, error) {
 	if name == "" {
 		return nil, n.fail("name", "is required")
 	}
-	u, err := n.uuid("uuid")
+	u, err := b.elementUUID(n, name)
 	if err != nil {
 		return nil, err
 	}
@@ -579,7 +579,7 @@ func (b *builder) reference(r pendingRef) error {
 	if typ == "" {
 		return n.fail("relationship_type", "is required")
 	}
-	target, err := n.uuid("referenced_uuid")
+	target, err := b.refUUID(n, "referenced_uuid")
 	if err != nil {
 		return err
 	}
