@@ -1110,3 +1110,21 @@ func TestDecodePlaceholders(t *testing.T) {
 		t.Errorf("Skipped (-want +got):\n%s", diff)
 	}
 }
+
+// TestDecodeSkipsUntyped: a proposal and a galaxy cluster without a type
+// are listed under their element name, so that every Skip says what it
+// is (FuzzDecode found the proposal).
+func TestDecodeSkipsUntyped(t *testing.T) {
+	e, err := decodeString(`{"info":"x","date":"2024-01-02","Galaxy":[{"GalaxyCluster":[{"value":"x"}]}],
+		"Attribute":[{"type":"domain","value":"a.example","ShadowAttribute":[{}]}]}`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []Skip{
+		{Path: "Event.Galaxy[0].GalaxyCluster[0]", Type: "GalaxyCluster", Reason: "a galaxy cluster of no type (neither its galaxy nor it has one) has no STIX mapping"},
+		{Path: "Event.Attribute[0].ShadowAttribute[0]", Type: "ShadowAttribute", Reason: "a proposal (shadow attribute) that the event's creator has not accepted"},
+	}
+	if diff := cmp.Diff(want, e.Skipped); diff != "" {
+		t.Errorf("Skipped (-want +got):\n%s", diff)
+	}
+}

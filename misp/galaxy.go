@@ -178,7 +178,11 @@ func (b *builder) cluster(k cluster, l *link) (string, error) {
 		typ, ok := galaxyTypes[k.typ]
 		if !ok {
 			b.skipped[k.tag] = true
-			b.skip(k.path, k.typ, fmt.Sprintf("no STIX mapping for MISP galaxy %q", k.typ))
+			if k.typ == "" {
+				b.skip(k.path, "GalaxyCluster", "a galaxy cluster of no type (neither its galaxy nor it has one) has no STIX mapping")
+			} else {
+				b.skip(k.path, k.typ, fmt.Sprintf("no STIX mapping for MISP galaxy %q", k.typ))
+			}
 			return "", nil
 		}
 		// Older MISP exports give every cluster of a galaxy the same

@@ -694,6 +694,9 @@ func (b *builder) shadows(n node) error {
 		if err != nil {
 			return err
 		}
+		if typ == "" {
+			typ = "ShadowAttribute" // a proposal need not have a type to be left out
+		}
 		b.skip(s.path, typ, "a proposal (shadow attribute) that the event's creator has not accepted")
 	}
 	return nil
