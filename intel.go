@@ -60,8 +60,33 @@ type Observable struct {
 	Bits     int            `json:"-"`
 }
 
-// ObservableHit is an observable held in a case.
+// ObservableHit is an observable held in a case of this node, or shared by
+// a peer about a request: CaseID names the case, or Peer and RequestID the
+// peer and the request its message was about (the peer's cases stay on its
+// node; what it shared with this one is what this one knows of them).
 type ObservableHit struct {
 	Observable
-	CaseID string `json:"case_id"`
+	CaseID    string `json:"case_id,omitempty"`
+	Peer      string `json:"peer,omitempty"`
+	RequestID string `json:"request_id,omitempty"`
+}
+
+// Directions of a shared object.
+const (
+	SharedOut = "out" // this node sent it to the peer
+	SharedIn  = "in"  // the peer sent it to this node
+)
+
+// SharedObject is one object version carried by a signed message about a
+// request, to or from a peer: what the nodes shared, each side holding the
+// message that proves it.
+type SharedObject struct {
+	MessageID string    `json:"message_id"`
+	RequestID string    `json:"request_id"`
+	Peer      string    `json:"peer"`
+	Direction string    `json:"direction"`
+	ObjectID  string    `json:"object_id"`
+	Version   string    `json:"version"`
+	Type      string    `json:"type"`
+	At        time.Time `json:"at"` // when the message was sent (out) or received (in)
 }

@@ -245,6 +245,17 @@ type Tx interface {
 	// AddressCases returns the cases holding an ip or cidr observable whose
 	// Addr lies in [lo, hi] (16 bytes each) and whose Bits is at least bits.
 	AddressCases(lo, hi []byte, bits int) ([]ObservableHit, error)
+	// ObservableCases and AddressCases also return, as hits with Peer and
+	// RequestID, the observables of objects peers shared (SharedIn); a
+	// value's hits list its cases first.
+
+	// AddSharedObjects records object versions sent or received in
+	// messages; each (MessageID, ObjectID, Version) once, all or none.
+	// EINVALID if a message or an object version is not stored.
+	AddSharedObjects(objs []*SharedObject) error
+	// SharedObjects returns what the messages about a request carried,
+	// ordered by time, message id and object id.
+	SharedObjects(requestID string) ([]*SharedObject, error)
 
 	// UpdateOutbox stores Attempts, NextAttemptAt, LastError and DeliveredAt
 	// of the item with o's MessageID. ENOTFOUND if absent.

@@ -43,6 +43,8 @@ type stepBody struct {
 	// Evidence lists the files attached to an answer, for the recipient
 	// to fetch and check.
 	Evidence []evidenceRef `json:"evidence,omitempty"`
+	// Objects are the STIX 2.1 objects a notification shares (Share).
+	Objects []json.RawMessage `json:"objects,omitempty"`
 }
 
 // evidenceRef describes an item of evidence attached to an answer: the

@@ -109,6 +109,7 @@ type inbox struct {
 	transfers []*accord.EvidenceTransfer
 	receipts  []*accord.Receipt
 	records   [][]byte // ledger entries of the new messages and receipts
+	shares    []sharedBatch
 }
 
 // newInbox reads, in three queries, what the checks of msgs need.
@@ -187,9 +188,21 @@ func (in *inbox) receive(m *accord.Message, rc *accord.Receipt) (*accord.Receipt
 		if err := decodeStrict(m.Body, &b); err != nil {
 			return nil, fmt.Errorf("message %s: %w", m.ID, err)
 		}
+		if len(b.Objects) > 0 && m.Kind != accord.KindNotification {
+			return nil, accord.Errorf(accord.EINVALID, "message %s: a %s message carries no objects (they travel in notifications)", m.ID, m.Kind)
+		}
 		switch m.Kind {
 		case accord.KindNotification:
-			apply = func() error { return nil }
+			sb, err := in.sharedIn(m, r, b.Objects)
+			if err != nil {
+				return nil, err
+			}
+			apply = func() error {
+				if sb != nil {
+					in.shares = append(in.shares, *sb)
+				}
+				return nil
+			}
 		case accord.KindQuery:
 			apply = func() error {
 				in.wake = true
@@ -285,6 +298,9 @@ func (in *inbox) write() error {
 		}
 	}
 	if err := tx.AddReceipts(in.receipts); err != nil {
+		return internal(err)
+	}
+	if err := in.writeShared(); err != nil {
 		return internal(err)
 	}
 	return appendLedger(tx, in.records)

@@ -2,6 +2,7 @@ package node
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -334,33 +335,40 @@ func (s *Service) caseObjects(ctx context.Context, actor accord.Actor, caseID, a
 		return nil, nil, err
 	}
 	var out []*stix.Object
+	var withheld []SkippedItem
+	err := s.store.View(ctx, func(tx accord.Tx) (err error) {
+		out, withheld, err = caseObjectsTx(tx, caseID, audience)
+		return err
+	})
+	return out, withheld, err
+}
+
+// caseObjectsTx is caseObjects inside tx.
+func caseObjectsTx(tx accord.Tx, caseID, audience string) ([]*stix.Object, []SkippedItem, error) {
+	c, err := tx.Case(caseID)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := checkAudience(tx, audience); err != nil {
+		return nil, nil, err
+	}
+	var out []*stix.Object
 	var rows []*accord.IntelObject
-	var caseTLP accord.TLP
-	err := s.store.View(ctx, func(tx accord.Tx) error {
-		c, err := tx.Case(caseID)
+	at := map[string]int{}
+	err = tx.CaseObjects(caseID, func(row *accord.IntelObject) error {
+		o, err := stix.Parse(row.Object)
 		if err != nil {
-			return err
+			return accord.Internal(err, "stored object %s", row.ID)
 		}
-		caseTLP = c.TLP
-		if err := checkAudience(tx, audience); err != nil {
-			return err
-		}
-		at := map[string]int{}
-		return tx.CaseObjects(caseID, func(row *accord.IntelObject) error {
-			o, err := stix.Parse(row.Object)
-			if err != nil {
-				return accord.Internal(err, "stored object %s", row.ID)
+		if i, ok := at[o.ID()]; ok {
+			if o.Modified().Compare(out[i].Modified()) > 0 {
+				out[i], rows[i] = o, row
 			}
-			if i, ok := at[o.ID()]; ok {
-				if o.Modified().Compare(out[i].Modified()) > 0 {
-					out[i], rows[i] = o, row
-				}
-				return nil
-			}
-			at[o.ID()] = len(out)
-			out, rows = append(out, o), append(rows, row)
 			return nil
-		})
+		}
+		at[o.ID()] = len(out)
+		out, rows = append(out, o), append(rows, row)
+		return nil
 	})
 	if err != nil {
 		return nil, nil, err
@@ -368,7 +376,7 @@ func (s *Service) caseObjects(ctx context.Context, actor accord.Actor, caseID, a
 	kept := out[:0]
 	var withheld []SkippedItem
 	for i, o := range out {
-		if why := entitled(audience, caseTLP, rows[i].TLP, rows[i].Object); why != "" {
+		if why := entitled(audience, c.TLP, rows[i].TLP, rows[i].Object); why != "" {
 			withheld = append(withheld, SkippedItem{Item: o.ID(), Reason: why})
 			continue
 		}
@@ -389,7 +397,8 @@ type Correlation struct {
 
 // Correlations returns, for each observable of a case, the other cases
 // that hold the same value (or an address in its network, or a network
-// holding its address). Needs PermRead; ENOTFOUND for an unknown case.
+// holding its address), and the requests about which a peer shared it.
+// Needs PermRead; ENOTFOUND for an unknown case.
 func (s *Service) Correlations(ctx context.Context, actor accord.Actor, caseID string) ([]Correlation, error) {
 	if err := actor.Require(accord.PermRead); err != nil {
 		return nil, err
@@ -445,7 +454,8 @@ func (s *Service) Correlate(ctx context.Context, actor accord.Actor, kind accord
 	return hits, err
 }
 
-// matches looks up the observables matching o in every case: equal ones,
+// matches looks up the observables matching o in every case, and in what
+// peers shared (hits with Peer and RequestID): equal ones,
 // networks holding o, and for a network the addresses and longer networks
 // inside it. Sorted by case, kind and value, without repeats.
 func matches(tx accord.Tx, o accord.Observable) ([]accord.ObservableHit, error) {
@@ -463,27 +473,28 @@ func matches(tx accord.Tx, o accord.Observable) ([]accord.ObservableHit, error) 
 		}
 		hits = append(hits, inside...)
 	}
-	sort.Slice(hits, func(i, j int) bool {
-		a, b := hits[i], hits[j]
-		if a.CaseID != b.CaseID {
-			return a.CaseID < b.CaseID
-		}
-		if a.Kind != b.Kind {
-			return a.Kind < b.Kind
-		}
-		if a.Value != b.Value {
-			return a.Value < b.Value
-		}
-		return a.ObjectID < b.ObjectID
-	})
+	sort.Slice(hits, func(i, j int) bool { return hitLess(hits[i], hits[j]) })
 	out := hits[:0]
 	for i, h := range hits {
-		if i > 0 && h.CaseID == hits[i-1].CaseID && h.Kind == hits[i-1].Kind && h.Value == hits[i-1].Value && h.ObjectID == hits[i-1].ObjectID {
-			continue
+		if i > 0 && !hitLess(hits[i-1], h) {
+			continue // equal to the one before
 		}
 		out = append(out, h)
 	}
 	return out, nil
+}
+
+// hitLess orders hits by holder (this node's cases first, then what peers
+// shared, by peer and request), kind, value and object.
+func hitLess(a, b accord.ObservableHit) bool {
+	if ownA, ownB := a.CaseID != "", b.CaseID != ""; ownA != ownB {
+		return ownA
+	}
+	if c := cmp.Or(strings.Compare(a.CaseID, b.CaseID), strings.Compare(a.Peer, b.Peer), strings.Compare(a.RequestID, b.RequestID),
+		strings.Compare(string(a.Kind), string(b.Kind)), strings.Compare(a.Value, b.Value)); c != 0 {
+		return c < 0
+	}
+	return a.ObjectID < b.ObjectID
 }
 
 // lastAddr is the last 16-byte address of a network given in the 16-byte

@@ -17,15 +17,28 @@ const (
 		WHERE id IN (SELECT object_id FROM case_objects WHERE case_id = ?) ORDER BY pos`
 	sqlCountCaseObjects = `SELECT count(*) FROM intel_objects
 		WHERE id IN (SELECT object_id FROM case_objects WHERE case_id = ?)`
-	sqlObservableCases = `SELECT o.kind, o.value, o.object_id, o.addr, o.bits, c.case_id
+	// The observables' holders are cases (case_objects) and, for what peers
+	// shared, the peer and the request (shared_objects, direction 'in'):
+	// each query is two lookups by index, one per holder, and lists a
+	// value's holders cases first.
+	sqlObservableCases = `SELECT o.kind, o.value, o.object_id, o.addr, o.bits, c.case_id, '', '', 0
 		FROM json_each(?) k
 		JOIN observables o ON o.kind = k.value ->> 0 AND o.value = k.value ->> 1
 		JOIN case_objects c ON c.object_id = o.object_id
-		ORDER BY o.kind, o.value, c.case_id, o.object_id`
-	sqlAddressCases = `SELECT o.kind, o.value, o.object_id, o.addr, o.bits, c.case_id
+		UNION ALL
+		SELECT DISTINCT o.kind, o.value, o.object_id, o.addr, o.bits, '', s.peer, s.request_id, 1
+		FROM json_each(?) k
+		JOIN observables o ON o.kind = k.value ->> 0 AND o.value = k.value ->> 1
+		JOIN shared_objects s ON s.object_id = o.object_id AND s.direction = 'in'
+		ORDER BY 1, 2, 9, 6, 7, 8, 3`
+	sqlAddressCases = `SELECT o.kind, o.value, o.object_id, o.addr, o.bits, c.case_id, '', '', 0
 		FROM observables o JOIN case_objects c ON c.object_id = o.object_id
-		WHERE o.addr BETWEEN ? AND ? AND o.bits >= ?
-		ORDER BY o.addr, o.bits, c.case_id, o.object_id`
+		WHERE o.addr BETWEEN ?1 AND ?2 AND o.bits >= ?3
+		UNION ALL
+		SELECT DISTINCT o.kind, o.value, o.object_id, o.addr, o.bits, '', s.peer, s.request_id, 1
+		FROM observables o JOIN shared_objects s ON s.object_id = o.object_id AND s.direction = 'in'
+		WHERE o.addr BETWEEN ?1 AND ?2 AND o.bits >= ?3
+		ORDER BY 4, 5, 9, 6, 7, 8, 3`
 	sqlCaseExists      = `SELECT 1 FROM cases WHERE id = ?`
 	sqlCaseObservables = `SELECT o.kind, o.value, o.object_id, o.addr, o.bits
 		FROM case_objects c JOIN observables o ON o.object_id = c.object_id
@@ -167,7 +180,7 @@ func (t *tx) ObservableCases(keys []accord.Observable) ([]accord.ObservableHit, 
 	if err != nil {
 		return nil, accord.Internal(err, "look up observables")
 	}
-	return t.hits("look up observables", sqlObservableCases, string(arg))
+	return t.hits("look up observables", sqlObservableCases, string(arg), string(arg))
 }
 
 // AddressCases returns the cases holding ip or cidr observables in [lo, hi]
@@ -186,7 +199,8 @@ func (t *tx) hits(op, q string, args ...any) ([]accord.ObservableHit, error) {
 	for rows.Next() {
 		var h accord.ObservableHit
 		var bits sql.NullInt64
-		if err := rows.Scan(&h.Kind, &h.Value, &h.ObjectID, blobDest{&h.Addr}, &bits, &h.CaseID); err != nil {
+		var shared int
+		if err := rows.Scan(&h.Kind, &h.Value, &h.ObjectID, blobDest{&h.Addr}, &bits, &h.CaseID, &h.Peer, &h.RequestID, &shared); err != nil {
 			return nil, translate(err, "%s", op)
 		}
 		h.Bits = int(bits.Int64)
@@ -198,7 +212,7 @@ func (t *tx) hits(op, q string, args ...any) ([]accord.ObservableHit, error) {
 // CaseObservables returns the observables of a case's objects (empty,
 // non-nil for none).
 func (t *tx) CaseObservables(caseID string) ([]accord.Observable, error) {
-	hs, err := t.hits("read the observables of case "+caseID, `SELECT kind, value, object_id, addr, bits, ? FROM (`+sqlCaseObservables+`)`, caseID, caseID)
+	hs, err := t.hits("read the observables of case "+caseID, `SELECT kind, value, object_id, addr, bits, ?, '', '', 0 FROM (`+sqlCaseObservables+`)`, caseID, caseID)
 	out := make([]accord.Observable, len(hs))
 	for i, h := range hs {
 		out[i] = h.Observable
@@ -215,4 +229,38 @@ func objectKeysArg(keys []accord.ObjectKey) string {
 	}
 	b, _ := json.Marshal(pairs) // strings always encode
 	return string(b)
+}
+
+const sharedCols = `message_id, object_id, version, request_id, peer, direction, type, at`
+
+// AddSharedObjects records the object versions messages carried.
+func (t *tx) AddSharedObjects(objs []*accord.SharedObject) error {
+	return t.insertRows("shared_objects ("+sharedCols+")", 8, len(objs), func(i int, args []any) []any {
+		o := objs[i]
+		return append(args, o.MessageID, o.ObjectID, o.Version, o.RequestID, o.Peer, o.Direction, o.Type, timeArg(o.At))
+	}, func(i int) error {
+		o := objs[i]
+		_, err := t.tx.ExecContext(t.ctx, `INSERT INTO shared_objects (`+sharedCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+			o.MessageID, o.ObjectID, o.Version, o.RequestID, o.Peer, o.Direction, o.Type, timeArg(o.At))
+		return translate(err, "record object %s version %q of message %s", o.ObjectID, o.Version, o.MessageID)
+	})
+}
+
+// SharedObjects returns what the messages about a request carried.
+func (t *tx) SharedObjects(requestID string) ([]*accord.SharedObject, error) {
+	rows, err := t.tx.QueryContext(t.ctx, `SELECT `+sharedCols+` FROM shared_objects
+		WHERE request_id = ? ORDER BY at, message_id, object_id, version`, requestID)
+	if err != nil {
+		return nil, translate(err, "read the objects shared about request %s", requestID)
+	}
+	defer rows.Close()
+	out := []*accord.SharedObject{}
+	for rows.Next() {
+		var o accord.SharedObject
+		if err := rows.Scan(&o.MessageID, &o.ObjectID, &o.Version, &o.RequestID, &o.Peer, &o.Direction, &o.Type, timeDest{&o.At}); err != nil {
+			return nil, translate(err, "read the objects shared about request %s", requestID)
+		}
+		out = append(out, &o)
+	}
+	return out, translate(rows.Err(), "read the objects shared about request %s", requestID)
 }

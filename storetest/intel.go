@@ -19,6 +19,7 @@ func intelTests() []test {
 		{"Links", testIntelLinks},
 		{"Observables", testIntelObservables},
 		{"Addresses", testIntelAddresses},
+		{"Shared", testIntelShared},
 	}
 }
 
@@ -219,4 +220,75 @@ func testIntelAddresses(t *testing.T, s accord.Store) {
 		checkDiff(t, "AddressCases", want, got)
 		return nil
 	})
+}
+
+// testIntelShared: what messages carried is recorded once per message and
+// version, read back per request, and what peers shared is found by the
+// observable lookups as hits with the peer and the request.
+func testIntelShared(t *testing.T, s accord.Store) {
+	seed(t, s)
+	const req = "cncert-R0001"
+	m1 := newMessage(messageID(peer, 1), accord.KindNotification, peer, self, req, 1)
+	m2 := newMessage(messageID(self, 1), accord.KindNotification, self, peer, req, 1)
+	o1, o2 := newObject(ind1, 1), newObject(ind2, 1)
+	in := []*accord.SharedObject{
+		{MessageID: m1.ID, RequestID: req, Peer: peer, Direction: accord.SharedIn, ObjectID: ind1, Version: o1.Version, Type: "indicator", At: elsewhere(at(time.Minute))},
+		{MessageID: m1.ID, RequestID: req, Peer: peer, Direction: accord.SharedIn, ObjectID: ind2, Version: o2.Version, Type: "indicator", At: at(time.Minute)},
+	}
+	out := &accord.SharedObject{MessageID: m2.ID, RequestID: req, Peer: peer, Direction: accord.SharedOut, ObjectID: ind1, Version: o1.Version, Type: "indicator", At: at(2 * time.Minute)}
+	obs := []*accord.Observable{{Kind: accord.ObsDomain, Value: "c2.example.net", ObjectID: ind1}, ipObs(accord.ObsIP, "198.51.100.7/32", ind2)}
+	update(t, s, func(tx accord.Tx) error {
+		if err := tx.AddMessages([]*accord.Message{m1, m2}); err != nil {
+			return err
+		}
+		if err := tx.AddObjects([]*accord.IntelObject{o1, o2}); err != nil {
+			return err
+		}
+		if err := tx.AddObservables(obs); err != nil {
+			return err
+		}
+		if err := tx.LinkObjects(case1, []string{ind1}); err != nil {
+			return err
+		}
+		return tx.AddSharedObjects(append(in, out))
+	})
+	view(t, s, func(tx accord.Tx) error {
+		got, err := tx.SharedObjects(req)
+		if err != nil {
+			return err
+		}
+		// By time, message and object id (ind2 sorts before ind1).
+		first := *in[0]
+		first.At = at(time.Minute)
+		want := []*accord.SharedObject{in[1], &first, out}
+		checkDiff(t, "SharedObjects", want, got)
+		none, err := tx.SharedObjects("cncert-R0404")
+		if err != nil || none == nil || len(none) != 0 {
+			t.Errorf("SharedObjects of another request = %v, %v; want an empty slice", none, err)
+		}
+		hits, err := tx.ObservableCases([]accord.Observable{{Kind: accord.ObsDomain, Value: "c2.example.net"}})
+		if err != nil {
+			return err
+		}
+		// Held in case1, and shared in by the peer; what was shared out is not a hit.
+		wantHits := []accord.ObservableHit{{Observable: *obs[0], CaseID: case1}, {Observable: *obs[0], Peer: peer, RequestID: req}}
+		checkDiff(t, "ObservableCases", wantHits, hits)
+		lo, hi := netip.MustParseAddr("198.51.100.0").As16(), netip.MustParseAddr("198.51.100.255").As16()
+		addr, err := tx.AddressCases(lo[:], hi[:], 96+24)
+		if err != nil {
+			return err
+		}
+		checkDiff(t, "AddressCases", []accord.ObservableHit{{Observable: *obs[1], Peer: peer, RequestID: req}}, addr)
+		return nil
+	})
+	err := tryUpdate(s, func(tx accord.Tx) error { return tx.AddSharedObjects(in[:1]) })
+	checkCode(t, "AddSharedObjects of a recorded (message, object, version)", err, accord.ECONFLICT)
+	err = tryUpdate(s, func(tx accord.Tx) error {
+		return tx.AddSharedObjects([]*accord.SharedObject{{MessageID: m1.ID, RequestID: req, Peer: peer, Direction: accord.SharedIn, ObjectID: ind1, Version: "1999-01-01T00:00:00.000Z", Type: "indicator", At: at(0)}})
+	})
+	checkCode(t, "AddSharedObjects of a version not stored", err, accord.EINVALID)
+	err = tryUpdate(s, func(tx accord.Tx) error {
+		return tx.AddSharedObjects([]*accord.SharedObject{{MessageID: "no-such-message", RequestID: req, Peer: peer, Direction: accord.SharedIn, ObjectID: ind1, Version: o1.Version, Type: "indicator", At: at(0)}})
+	})
+	checkCode(t, "AddSharedObjects of a message not stored", err, accord.EINVALID)
 }

@@ -20,6 +20,7 @@ import (
 
 	"github.com/accord-cyber/accord"
 	"github.com/accord-cyber/accord/blob"
+	"github.com/accord-cyber/accord/federation"
 	"github.com/accord-cyber/accord/node"
 	"github.com/accord-cyber/accord/sqlite"
 )
@@ -65,7 +66,12 @@ func newFixture(t *testing.T) *fixture {
 		t.Fatalf("blob.Open: %v", err)
 	}
 	f := &fixture{t: t, db: db, blobs: blobs, bdir: bdir, now: start, tokens: map[accord.Role]string{}, log: &bytes.Buffer{}}
+	ident, err := federation.GenerateIdentity("us-cert", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
 	f.svc = node.New(node.Config{
+		Sealer:    ident,
 		Store:     db,
 		Blobs:     blobs,
 		Agreement: accord.DefaultAgreement(),
@@ -269,6 +275,32 @@ func (f *fixture) setupStates(states map[string]accord.Status) map[string]string
 		ids[key] = d.ID
 	}
 	return ids
+}
+
+// setupShare registers kisa (KR) as a peer that runs accord, imports an
+// indicator into case "case" of ids, and records an outgoing request to
+// kisa about it, whose id it sets as ids["share"]. The request's message
+// waits in the outbox: nothing delivers it.
+func (f *fixture) setupShare(ids map[string]string) {
+	f.t.Helper()
+	ctx := context.Background()
+	ident, err := federation.GenerateIdentity("kisa", nil)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	if _, err := f.svc.AddPeer(ctx, admin, accord.Party{ID: "kisa", Name: "KISA", Country: "KR", FederationURL: "https://accord.kisa.example/federation/v1/",
+		SigningKey: ident.PublicKey(), TLSCert: ident.CertDER()}); err != nil {
+		f.t.Fatalf("AddPeer: %v", err)
+	}
+	bundle := `{"type":"bundle","id":"bundle--0b5f7a4e-8c1e-4a53-9f3e-2f6c1d0e9a11","objects":[{"type":"ipv4-addr","spec_version":"2.1","id":"ipv4-addr--0b5f7a4e-8c1e-4a53-9f3e-2f6c1d0e9a12","value":"198.51.100.23"}]}`
+	if _, err := f.svc.ImportSTIX(ctx, admin, strings.NewReader(bundle), node.ImportOptions{CaseID: ids["case"]}); err != nil {
+		f.t.Fatalf("ImportSTIX: %v", err)
+	}
+	d, err := f.svc.CreateRequest(ctx, admin, node.NewRequest{CaseID: ids["case"], To: "kisa", Type: accord.TypeInformation, Priority: accord.PriorityNormal, Subject: "Who runs 198.51.100.23?"})
+	if err != nil {
+		f.t.Fatalf("CreateRequest: %v", err)
+	}
+	ids["share"] = d.ID
 }
 
 // diffSnapshots reports the difference between two snapshots, "" if none.

@@ -140,3 +140,36 @@ func (s *server) correlate(w http.ResponseWriter, r *http.Request, a accord.Acto
 	s.writeJSON(w, r, http.StatusOK, matchList{Matches: hits})
 	return nil
 }
+
+// shareObjects sends objects of a case to the peer of a request, in
+// signed notifications (node.Service.Share). Liaisons and admins.
+func (s *server) shareObjects(w http.ResponseWriter, r *http.Request, a accord.Actor, in node.ShareSpec) error {
+	if _, err := query(r); err != nil {
+		return err
+	}
+	rep, err := s.svc.Share(r.Context(), a, r.PathValue("id"), in)
+	if err != nil {
+		return err
+	}
+	s.writeJSON(w, r, http.StatusAccepted, rep)
+	return nil
+}
+
+// sharedList is the body of GET /api/v1/requests/{id}/objects.
+type sharedList struct {
+	Objects []*accord.SharedObject `json:"objects"`
+}
+
+// listShared lists the objects the messages about a request carried, both
+// ways. Any role. ENOTFOUND for an unknown request.
+func (s *server) listShared(w http.ResponseWriter, r *http.Request, a accord.Actor) error {
+	if _, err := query(r); err != nil {
+		return err
+	}
+	objs, err := s.svc.SharedObjects(r.Context(), a, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	s.writeJSON(w, r, http.StatusOK, sharedList{Objects: objs})
+	return nil
+}

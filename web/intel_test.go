@@ -106,3 +106,62 @@ func TestImportRoute(t *testing.T) {
 		t.Errorf("correlate of a bad value: %d %s", rec.Code, rec.Body)
 	}
 }
+
+// TestShareRoute: a liaison shares a case's objects with the peer of a
+// request; the request's objects list them, out; a TLP:RED object the peer
+// is not named in is refused with 403; a local party's request gets 400.
+func TestShareRoute(t *testing.T) {
+	f := newFixture(t)
+	sp := loadSpec(t)
+	ids := f.setupStates(map[string]accord.Status{"local": accord.StatusSent})
+	f.setupShare(ids)
+	red := `{"type":"bundle","id":"bundle--0b5f7a4e-8c1e-4a53-9f3e-2f6c1d0e9a21","objects":[{"type":"note","spec_version":"2.1","id":"note--0b5f7a4e-8c1e-4a53-9f3e-2f6c1d0e9a22","created":"2026-03-01T10:00:00.000Z","modified":"2026-03-01T10:00:00.000Z","content":"ours alone","object_refs":["ipv4-addr--0b5f7a4e-8c1e-4a53-9f3e-2f6c1d0e9a12"],"object_marking_refs":["marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1"]}]}`
+	if rec := f.upload("/api/v1/imports?format=stix&case="+ids["case"], accord.RoleAnalyst, []byte(red), "application/json"); rec.Code != http.StatusOK && rec.Code != http.StatusCreated {
+		t.Fatalf("import: %d %s", rec.Code, rec.Body)
+	}
+	path := "/api/v1/requests/" + ids["share"]
+	before := f.snapshot()
+	for _, tc := range []struct {
+		name, path, body string
+		role             accord.Role
+		status           int
+	}{
+		{"a TLP:RED object for no peer", path + "/share", `{"objects":["note--0b5f7a4e-8c1e-4a53-9f3e-2f6c1d0e9a22"]}`, accord.RoleLiaison, 403},
+		{"a request to a local party", "/api/v1/requests/" + ids["local"] + "/share", `{}`, accord.RoleLiaison, 400},
+		{"an analyst", path + "/share", `{}`, accord.RoleAnalyst, 403},
+		{"an unknown request", "/api/v1/requests/us-cert-R0404/share", `{}`, accord.RoleLiaison, 404},
+	} {
+		rec := f.do("POST", tc.path, f.token(tc.role), tc.body)
+		if rec.Code != tc.status {
+			t.Errorf("share, %s: %d %s, want %d", tc.name, rec.Code, rec.Body, tc.status)
+		}
+		sp.checkResponse(t, "POST /api/v1/requests/{id}/share", rec.Code, rec.Header(), rec.Body.Bytes())
+	}
+	if diff := diffSnapshots(before, f.snapshot()); diff != "" {
+		t.Errorf("refused shares changed the store:\n%s", diff)
+	}
+	rec := f.do("POST", path+"/share", f.token(accord.RoleLiaison), `{"note":"what we see"}`)
+	sp.checkResponse(t, "POST /api/v1/requests/{id}/share", rec.Code, rec.Header(), rec.Body.Bytes())
+	var rep struct {
+		Shared   int
+		Messages []string
+		Withheld []struct{ Item string }
+	}
+	json.Unmarshal(rec.Body.Bytes(), &rep)
+	if rec.Code != http.StatusAccepted || rep.Shared != 1 || len(rep.Messages) != 1 || len(rep.Withheld) != 1 || rep.Withheld[0].Item != "note--0b5f7a4e-8c1e-4a53-9f3e-2f6c1d0e9a22" {
+		t.Errorf("share of the whole case: %d %s", rec.Code, rec.Body)
+	}
+	rec = f.do("GET", path+"/objects", f.token(accord.RoleReviewer), "")
+	sp.checkResponse(t, "GET /api/v1/requests/{id}/objects", rec.Code, rec.Header(), rec.Body.Bytes())
+	var list struct {
+		Objects []struct {
+			MessageID string `json:"message_id"`
+			Direction string
+			Peer      string
+		}
+	}
+	json.Unmarshal(rec.Body.Bytes(), &list)
+	if rec.Code != 200 || len(list.Objects) != 1 || list.Objects[0].Direction != "out" || list.Objects[0].Peer != "kisa" || list.Objects[0].MessageID != rep.Messages[0] {
+		t.Errorf("objects of the request: %d %s", rec.Code, rec.Body)
+	}
+}

@@ -341,6 +341,7 @@ func enumSchemas() map[string][]string {
 		"ImportFormat":     node.ImportFormats,
 		"ExportFormat":     node.ExportFormats,
 		"ObservableKind":   strs(accord.ObservableKinds),
+		"SharedDirection":  {accord.SharedIn, accord.SharedOut},
 		"ErrorCode":        {accord.EINVALID, accord.ENOTFOUND, accord.ECONFLICT, accord.EUNAUTHORIZED, accord.EFORBIDDEN, accord.EUNAVAILABLE, accord.EINTERNAL},
 	}
 }

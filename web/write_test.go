@@ -57,6 +57,7 @@ func writeSamples() map[string]writeSample {
 		"POST /api/v1/requests/{id}/withdraw":    {"withdraw", `{"note":"No longer needed."}`, http.StatusOK},
 		"POST /api/v1/requests/{id}/close":       {"close", `{"note":"Done."}`, http.StatusOK},
 		"POST /api/v1/evidence/{id}/custody":     {"evidence", `{"event":"sealed","reason":"before transfer"}`, http.StatusOK},
+		"POST /api/v1/requests/{id}/share":       {"share", `{"objects":["ipv4-addr--0b5f7a4e-8c1e-4a53-9f3e-2f6c1d0e9a12"],"note":"the address"}`, http.StatusAccepted},
 	}
 }
 
@@ -87,6 +88,7 @@ func TestWriteRoutesRefuseBadInput(t *testing.T) {
 	f := newFixture(t)
 	sp := loadSpec(t)
 	ids := f.setupStates(writeStates())
+	f.setupShare(ids)
 	samples := writeSamples()
 	max := f.srv.maxBody
 
