@@ -73,7 +73,13 @@ type nodeSummary struct {
 	Messages         int            `json:"messages"`
 	Receipts         int            `json:"receipts"`
 	ByStatus         map[string]int `json:"by_status"`
-	API              string         `json:"api"`
+	// SharedOut and SharedIn count the object versions sent to and
+	// received from the peer; PeerCorrelations the observables of this
+	// node's cases that the peer shared too.
+	SharedOut        int    `json:"shared_out"`
+	SharedIn         int    `json:"shared_in"`
+	PeerCorrelations int    `json:"peer_correlations"`
+	API              string `json:"api"`
 	// Verify is "ok" when `accord verify` holds on the node, else the first
 	// problem it found.
 	Verify string `json:"verify"`
@@ -198,7 +204,7 @@ func (m *Main) printDemoSummary(s demoSummary) {
 		verdict = "SOMETHING DID NOT HOLD"
 	}
 	fmt.Fprintf(m.Stdout, "accord demo: %s; both nodes agree on every request: %v\n\n", verdict, s.Agree)
-	rows := [][]string{{"NODE", "SENT", "RECEIVED", "MESSAGES", "RECEIPTS", "VERIFY", "BY STATUS"}}
+	rows := [][]string{{"NODE", "SENT", "RECEIVED", "MESSAGES", "RECEIPTS", "OBJECTS OUT/IN", "PEER CORRELATIONS", "VERIFY", "BY STATUS"}}
 	for _, id := range []string{"us-cert", "cncert"} {
 		n := s.Nodes[id]
 		var st []string
@@ -206,7 +212,8 @@ func (m *Main) printDemoSummary(s demoSummary) {
 			st = append(st, fmt.Sprintf("%s %d", k, v))
 		}
 		sort.Strings(st)
-		rows = append(rows, []string{id, fmt.Sprint(n.RequestsSent), fmt.Sprint(n.RequestsReceived), fmt.Sprint(n.Messages), fmt.Sprint(n.Receipts), n.Verify, fmt.Sprint(st)})
+		rows = append(rows, []string{id, fmt.Sprint(n.RequestsSent), fmt.Sprint(n.RequestsReceived), fmt.Sprint(n.Messages), fmt.Sprint(n.Receipts),
+			fmt.Sprintf("%d/%d", n.SharedOut, n.SharedIn), fmt.Sprint(n.PeerCorrelations), n.Verify, fmt.Sprint(st)})
 	}
 	m.table(rows)
 	for _, p := range s.Problems {
@@ -265,6 +272,10 @@ func summarize(ctx context.Context, dir string, us, cn *demoNode) demoSummary {
 			sum.OK = false
 			sum.Problems = append(sum.Problems, fmt.Sprintf("%s: %v", n.id, err))
 		}
+		if err := countShared(ctx, n, &ns); err != nil {
+			sum.OK = false
+			sum.Problems = append(sum.Problems, fmt.Sprintf("%s: %v", n.id, err))
+		}
 		if rep, err := n.env.svc.Verify(ctx, operator()); err != nil {
 			ns.Verify = err.Error()
 		} else if rep.OK {
@@ -296,6 +307,50 @@ func summarize(ctx context.Context, dir string, us, cn *demoNode) demoSummary {
 	}
 	sum.OK = sum.OK && sum.Agree
 	return sum
+}
+
+// countShared counts what n shared with its peer and received from it, and
+// the correlations of its cases with what the peer shared.
+func countShared(ctx context.Context, n *demoNode, ns *nodeSummary) error {
+	var reqs []*accord.Request
+	var cases []*accord.Case
+	err := n.env.store.View(ctx, func(tx accord.Tx) (err error) {
+		if reqs, err = tx.Requests(accord.RequestFilter{}); err != nil {
+			return err
+		}
+		cases, err = tx.Cases(accord.CaseFilter{})
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	for _, r := range reqs {
+		objs, err := n.env.svc.SharedObjects(ctx, operator(), r.ID)
+		if err != nil {
+			return err
+		}
+		for _, o := range objs {
+			if o.Direction == accord.SharedOut {
+				ns.SharedOut++
+			} else {
+				ns.SharedIn++
+			}
+		}
+	}
+	for _, c := range cases {
+		cs, err := n.env.svc.Correlations(ctx, operator(), c.ID)
+		if err != nil {
+			return err
+		}
+		for _, c := range cs {
+			for _, h := range c.Matches {
+				if h.Peer != "" {
+					ns.PeerCorrelations++
+				}
+			}
+		}
+	}
+	return nil
 }
 
 // sharedView is the part of a request both parties must hold identically.

@@ -34,6 +34,12 @@ func TestDemoTwoNodesAgree(t *testing.T) {
 	if us.Messages != cn.Messages || us.Receipts != cn.Receipts || us.Messages != us.Receipts {
 		t.Errorf("messages/receipts: us %d/%d, cn %d/%d; both nodes must hold every message and its receipt", us.Messages, us.Receipts, cn.Messages, cn.Receipts)
 	}
+	// us-cert shares three of its four objects (the fourth is TLP:RED for no
+	// one), cncert two; each side's case correlates with the other's share.
+	if us.SharedOut != 3 || cn.SharedIn != 3 || cn.SharedOut != 2 || us.SharedIn != 2 || us.PeerCorrelations == 0 || cn.PeerCorrelations == 0 {
+		t.Errorf("shared out/in: us %d/%d, cn %d/%d; correlations with the peer's share: us %d, cn %d",
+			us.SharedOut, us.SharedIn, cn.SharedOut, cn.SharedIn, us.PeerCorrelations, cn.PeerCorrelations)
+	}
 	if us.Cosigned == 0 || cn.Cosigned == 0 || us.Verify != "ok" || cn.Verify != "ok" {
 		t.Errorf("checkpoints cosigned: us %d, cn %d; verify %q / %q", us.Cosigned, cn.Cosigned, us.Verify, cn.Verify)
 	}

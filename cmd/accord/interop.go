@@ -168,10 +168,19 @@ func (m *Main) exportCommand() *cobra.Command {
 	return cmd
 }
 
+// holder names where a correlation hit is held: a case of this node, or a
+// peer's share about a request.
+func holder(h accord.ObservableHit) string {
+	if h.CaseID != "" {
+		return "case " + h.CaseID
+	}
+	return fmt.Sprintf("shared by %s (request %s)", h.Peer, h.RequestID)
+}
+
 func (m *Main) correlateCommand() *cobra.Command {
 	return &cobra.Command{
 		Use:   "correlate CASE",
-		Short: "Show the observables of a case that other cases hold too (equal values, addresses in networks)",
+		Short: "Show the observables of a case that other cases hold too, or a peer shared (equal values, addresses in networks)",
 		Args:  exactArgs(1, "one argument, the case id"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return m.withEnv(cmd, func(ctx context.Context, e *env) error {
@@ -182,14 +191,14 @@ func (m *Main) correlateCommand() *cobra.Command {
 				if m.jsonOut {
 					return m.printJSON(map[string]any{"correlations": cs})
 				}
-				rows := [][]string{{"KIND", "VALUE", "OTHER CASE", "MATCHING VALUE"}}
+				rows := [][]string{{"KIND", "VALUE", "HELD IN", "MATCHING VALUE"}}
 				for _, c := range cs {
 					for _, h := range c.Matches {
-						rows = append(rows, []string{string(c.Kind), c.Value, h.CaseID, h.Value})
+						rows = append(rows, []string{string(c.Kind), c.Value, holder(h), h.Value})
 					}
 				}
 				if len(rows) == 1 {
-					fmt.Fprintf(m.Stdout, "No observable of %s is held in another case.\n", args[0])
+					fmt.Fprintf(m.Stdout, "No observable of %s is held in another case or was shared by a peer.\n", args[0])
 					return nil
 				}
 				m.table(rows)

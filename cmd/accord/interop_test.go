@@ -69,6 +69,15 @@ func TestImportExportCommands(t *testing.T) {
 	if len(corr.Correlations) == 0 || corr.Correlations[0].Matches[0].CaseID != "us-cert-C0002" {
 		t.Errorf("correlate: %+v", corr)
 	}
+	// Sharing needs a party that runs accord: a local party's request is refused.
+	mustRun(t, home, now, "party", "add", "--id", "jpcert", "--name", "JPCERT/CC", "--country", "JP")
+	mustRun(t, home, now, "request", "new", "--case", "us-cert-C0001", "--to", "jpcert", "--type", "information", "--subject", "APT1 infrastructure")
+	if _, errs, code := run(t, home, now, "request", "share", "us-cert-R0001"); code != 1 || !strings.Contains(errs, "jpcert does not run accord") {
+		t.Errorf("share with a local party: exit %d, %s", code, errs)
+	}
+	if out := mustRun(t, home, now, "request", "objects", "us-cert-R0001"); !strings.Contains(out, "No objects were shared about us-cert-R0001") {
+		t.Errorf("request objects: %s", out)
+	}
 	// MISP in, IODEF out: the event's own title names the case.
 	mispFile := shareddata.Path(t, "misp", "pymisp-tests", "misp_event.json")
 	if out := mustRun(t, home, now, "import", "misp", mispFile); !strings.Contains(out, "case us-cert-C0003") {

@@ -16,7 +16,7 @@ import (
 
 func (m *Main) requestCommand() *cobra.Command {
 	cmd := &cobra.Command{Use: "request", Short: "Send, record and act on requests between parties"}
-	cmd.AddCommand(m.requestNewCommand(), m.requestListCommand(), m.requestShowCommand())
+	cmd.AddCommand(m.requestNewCommand(), m.requestListCommand(), m.requestShowCommand(), m.requestShareCommand(), m.requestObjectsCommand())
 	for _, a := range []struct {
 		use, short string
 		action     accord.Action
@@ -329,4 +329,73 @@ func truncate(s string, n int) string {
 		return string(r[:n-1]) + "…"
 	}
 	return s
+}
+
+func (m *Main) requestShareCommand() *cobra.Command {
+	var spec node.ShareSpec
+	c := &cobra.Command{
+		Use:   "share REQUEST [--case ID] [--object STIX-ID]... [--note TEXT]",
+		Short: "Send threat intelligence of a case to the peer of a request, in signed notifications",
+		Long: `Sends objects of a case (by default the request's own) to the request's other
+party, which must run accord. Without --object, every object of the case the
+peer may receive under TLP 2.0 goes, in its latest version, and the others are
+listed as withheld; a named object the peer may not receive refuses the share.
+The peer stores the objects, and its correlation shows them as this party's,
+about this request.`,
+		Args: exactArgs(1, "one argument, the request id"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return m.withEnv(cmd, func(ctx context.Context, e *env) error {
+				rep, err := e.svc.Share(ctx, operator(), args[0], spec)
+				if err != nil {
+					return err
+				}
+				if m.jsonOut {
+					return m.printJSON(rep)
+				}
+				fmt.Fprintf(m.Stdout, "%d objects of %s queued for %s in %d signed notifications about %s.\n", rep.Shared, rep.CaseID, rep.Peer, len(rep.Messages), rep.RequestID)
+				for _, w := range rep.Withheld {
+					fmt.Fprintf(m.Stdout, "  withheld %s: %s\n", w.Item, w.Reason)
+				}
+				return nil
+			})
+		},
+	}
+	f := c.Flags()
+	f.StringVar(&spec.CaseID, "case", "", "the case the objects are taken from (default: the request's case)")
+	f.StringArrayVar(&spec.Objects, "object", nil, "a STIX id of an object of the case to send (repeat; default: all the peer may receive)")
+	f.StringVar(&spec.Note, "note", "", "a note sent with the objects")
+	return c
+}
+
+func (m *Main) requestObjectsCommand() *cobra.Command {
+	return &cobra.Command{
+		Use:   "objects REQUEST",
+		Short: "List the threat intelligence objects the messages about a request carried, both ways",
+		Args:  exactArgs(1, "one argument, the request id"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return m.withEnv(cmd, func(ctx context.Context, e *env) error {
+				objs, err := e.svc.SharedObjects(ctx, operator(), args[0])
+				if err != nil {
+					return err
+				}
+				if m.jsonOut {
+					return m.printJSON(map[string]any{"objects": objs})
+				}
+				if len(objs) == 0 {
+					fmt.Fprintf(m.Stdout, "No objects were shared about %s.\n", args[0])
+					return nil
+				}
+				rows := [][]string{{"WHEN", "WAY", "PEER", "OBJECT", "VERSION", "MESSAGE"}}
+				for _, o := range objs {
+					way := "sent"
+					if o.Direction == accord.SharedIn {
+						way = "received"
+					}
+					rows = append(rows, []string{fmtTime(o.At), way, o.Peer, o.ObjectID, o.Version, o.MessageID})
+				}
+				m.table(rows)
+				return nil
+			})
+		},
+	}
 }

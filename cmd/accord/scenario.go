@@ -68,6 +68,14 @@ func (s *scenario) play() error {
 		return err
 	}
 
+	// Threat intelligence of two cases, which share a command server.
+	if _, err := s.us.env.svc.ImportSTIX(s.ctx, usAnalyst, strings.NewReader(opmIntel), node.ImportOptions{CaseID: opm.ID, Source: "stix:opm-indicators.json"}); err != nil {
+		return fmt.Errorf("us-cert import: %w", err)
+	}
+	if _, err := s.cn.env.svc.ImportSTIX(s.ctx, cnAnalyst, strings.NewReader(botnetIntel), node.ImportOptions{CaseID: botnet.ID, Source: "stix:botnet-c2.json"}); err != nil {
+		return fmt.Errorf("cncert import: %w", err)
+	}
+
 	type req struct {
 		from   *demoNode
 		caseID string
@@ -114,6 +122,21 @@ func (s *scenario) play() error {
 		}
 		r.id = d.ID
 		if err := s.settle(10 * time.Minute); err != nil {
+			return err
+		}
+	}
+
+	// Each side shares the intelligence of its case with the request about
+	// it (us-cert's TLP:RED note stays home); each then sees the other's
+	// command server in its correlations.
+	for _, sh := range []struct {
+		by  *demoNode
+		req int
+	}{{s.us, 0}, {s.cn, 6}} {
+		if _, err := sh.by.env.svc.Share(s.ctx, liaisonOf[sh.by], reqs[sh.req].id, node.ShareSpec{Note: "indicators of the case"}); err != nil {
+			return fmt.Errorf("%s share on %s: %w", sh.by.id, reqs[sh.req].id, err)
+		}
+		if err := s.settle(5 * time.Minute); err != nil {
 			return err
 		}
 	}
@@ -242,3 +265,30 @@ federal-hr-mail.example,reseller of Registrar A,2014-05-20,CN,q2@mail.example,19
 secure-clearance-check.example,Registrar B,2014-06-01,HK,admin@clearance.example,198.51.100.21,Provider Y,2014-06-03
 `,
 }
+
+// opmIntel is us-cert's intelligence of the personnel-agency intrusion: a
+// command-and-control domain, the servers behind it, and a TLP:RED analyst
+// note for no one outside us-cert.
+const opmIntel = `{"type": "bundle", "id": "bundle--3c1f4f0e-2d47-4f57-9c55-6a0f3f1f0a01", "objects": [
+ {"type": "indicator", "spec_version": "2.1", "id": "indicator--3c1f4f0e-2d47-4f57-9c55-6a0f3f1f0a02",
+  "created": "2026-04-20T09:00:00.000Z", "modified": "2026-04-20T09:00:00.000Z", "name": "Command-and-control domain",
+  "indicator_types": ["malicious-activity"], "pattern": "[domain-name:value = 'update-check.example.net']", "pattern_type": "stix",
+  "valid_from": "2026-04-20T09:00:00Z"},
+ {"type": "ipv4-addr", "spec_version": "2.1", "id": "ipv4-addr--3c1f4f0e-2d47-4f57-9c55-6a0f3f1f0a03", "value": "192.0.2.17"},
+ {"type": "ipv4-addr", "spec_version": "2.1", "id": "ipv4-addr--3c1f4f0e-2d47-4f57-9c55-6a0f3f1f0a04", "value": "192.0.2.40"},
+ {"type": "note", "spec_version": "2.1", "id": "note--3c1f4f0e-2d47-4f57-9c55-6a0f3f1f0a05",
+  "created": "2026-04-21T09:00:00.000Z", "modified": "2026-04-21T09:00:00.000Z",
+  "content": "The contractor account was reused from an earlier breach.", "object_refs": ["indicator--3c1f4f0e-2d47-4f57-9c55-6a0f3f1f0a02"],
+  "object_marking_refs": ["marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1"]}
+]}`
+
+// botnetIntel is cncert's intelligence of the botnet: its command servers,
+// one of which (192.0.2.40) us-cert's intruders used too.
+const botnetIntel = `{"type": "bundle", "id": "bundle--7e2a1b9c-5d3f-4a61-8b7e-1c2d3e4f5a01", "objects": [
+ {"type": "indicator", "spec_version": "2.1", "id": "indicator--7e2a1b9c-5d3f-4a61-8b7e-1c2d3e4f5a02",
+  "created": "2026-04-25T02:00:00.000Z", "modified": "2026-04-25T02:00:00.000Z", "name": "Botnet command servers",
+  "indicator_types": ["malicious-activity"],
+  "pattern": "[ipv4-addr:value = '203.0.113.5'] OR [ipv4-addr:value = '203.0.113.6'] OR [ipv4-addr:value = '192.0.2.40']",
+  "pattern_type": "stix", "valid_from": "2026-04-25T02:00:00Z"},
+ {"type": "ipv4-addr", "spec_version": "2.1", "id": "ipv4-addr--7e2a1b9c-5d3f-4a61-8b7e-1c2d3e4f5a03", "value": "203.0.113.0/29"}
+]}`
