@@ -13,6 +13,12 @@ import (
 // and Decode reads the export back with the same cyber-observables.
 //
 //	go test -run '^$' -fuzz FuzzDecode -fuzztime 60s ./iodef/
+//
+// A worker minimizes each new interesting input for up to
+// -fuzzminimizetime (60s by default) and the executions it spends on that
+// are counted only when it ends, so a short run with -parallel 1 can report
+// a few dozen execs at 0/sec while it is working; -fuzzminimizetime 2s
+// keeps the count meaningful.
 func FuzzDecode(f *testing.F) {
 	for _, p := range samples(f) {
 		data, err := os.ReadFile(p)
