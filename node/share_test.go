@@ -1,8 +1,10 @@
 package node_test
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
+	"math/rand/v2"
 	"slices"
 	"strings"
 	"testing"
@@ -218,5 +220,121 @@ func TestShareRefusals(t *testing.T) {
 				t.Errorf("after a refusal cncert holds %d shared objects (%v)", len(objs), err)
 			}
 		})
+	}
+}
+
+// TestShareTLPProperty generates random objects (TLP 1.0 and 2.0
+// markings, none, several; named recipients) in cases of random TLPs and
+// checks the two other ways out against the independent rule (entitled,
+// in taxii_test.go): a STIX export for the community or a peer holds only
+// objects the audience may receive, and a share of a whole case with the
+// peer sends exactly those, while naming any other one refuses the share.
+func TestShareTLPProperty(t *testing.T) {
+	for seed := uint64(1); seed <= 4; seed++ {
+		t.Run(fmt.Sprint("seed ", seed), func(t *testing.T) { shareTLPProperty(t, seed) })
+	}
+}
+
+func shareTLPProperty(t *testing.T, seed uint64) {
+	ctx, clock, us, cn := peerPair(t)
+	r := rand.New(rand.NewPCG(seed, 7))
+	objs := map[string]*tlpObject{}
+	caseTLP := map[string]accord.TLP{}
+	var cases []string
+	for i := 0; i < 5; i++ {
+		c, err := us.svc.CreateCase(ctx, analyst, node.NewCase{Title: fmt.Sprint("case ", i), Category: "intrusions", TLP: accord.TLPs[r.IntN(len(accord.TLPs))]})
+		if err != nil {
+			t.Fatal(err)
+		}
+		cases, caseTLP[c.ID] = append(cases, c.ID), c.TLP
+		var raws []string
+		for j := 0; j < 12; j++ {
+			o := randomTLPObject(r, i*100+j)
+			o.cases = []string{c.ID}
+			objs[o.id] = o
+			raws = append(raws, string(o.raw))
+		}
+		bundle := `{"type":"bundle","id":"bundle--00000000-0000-4000-8000-` + fmt.Sprintf("%012x", i) + `","objects":[` + strings.Join(raws, ",") + `]}`
+		if _, err := us.svc.ImportSTIX(ctx, analyst, strings.NewReader(bundle), node.ImportOptions{CaseID: c.ID}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	effective := func(o *tlpObject) accord.TLP {
+		t := caseTLP[o.cases[0]]
+		if o.own != "" && rankOf[o.own] > rankOf[t] {
+			t = o.own
+		}
+		return t
+	}
+	for _, cid := range cases {
+		// Export, to each audience.
+		for _, aud := range []string{accord.AudienceCommunity, "cncert"} {
+			var buf bytes.Buffer
+			_, err := us.svc.Export(ctx, reviewer, "stix", cid, aud, &buf)
+			if !entitled(caseTLP[cid], aud, accord.TLPRed, nil) && caseTLP[cid] != accord.TLPRed {
+				if accord.ErrorCode(err) != accord.EFORBIDDEN {
+					t.Errorf("export of %s (TLP:%s) for %s: %v; want forbidden", cid, caseTLP[cid], aud, err)
+				}
+				continue
+			}
+			if err != nil {
+				if accord.ErrorCode(err) != accord.EFORBIDDEN {
+					t.Fatal(err)
+				}
+				continue
+			}
+			var b struct {
+				Objects []struct{ ID string }
+			}
+			if err := json.Unmarshal(buf.Bytes(), &b); err != nil {
+				t.Fatal(err)
+			}
+			for _, x := range b.Objects {
+				o := objs[x.ID]
+				if !entitled(effective(o), aud, accord.TLPRed, o.recipients) {
+					t.Errorf("export of %s for %s holds %s (case TLP:%s, own %q, recipients %v)", cid, aud, o.id, caseTLP[cid], o.own, o.recipients)
+				}
+			}
+		}
+		// Share of the whole case with the peer, and of each withheld object by name.
+		var want []string
+		for _, o := range objs {
+			if o.cases[0] == cid && entitled(effective(o), "cncert", accord.TLPRed, o.recipients) {
+				want = append(want, o.id)
+			}
+		}
+		slices.Sort(want)
+		d, err := us.svc.CreateRequest(ctx, liaison, node.NewRequest{CaseID: cid, To: "cncert", Type: accord.TypeInformation, Priority: accord.PriorityNormal, Subject: "about " + cid})
+		if err != nil {
+			t.Fatal(err)
+		}
+		rep, err := us.svc.Share(ctx, liaison, d.ID, node.ShareSpec{})
+		if len(want) == 0 {
+			if accord.ErrorField(err) != "objects" {
+				t.Errorf("share of %s, of which cncert may receive nothing: %v", cid, err)
+			}
+		} else if err != nil {
+			t.Fatal(err)
+		} else {
+			for _, w := range rep.Withheld {
+				if _, err := us.svc.Share(ctx, liaison, d.ID, node.ShareSpec{Objects: []string{w.Item}}); accord.ErrorCode(err) != accord.EFORBIDDEN {
+					t.Errorf("share of withheld %s by name: %v; want forbidden", w.Item, err)
+				}
+			}
+		}
+		clock.Advance(time.Minute)
+		pipe(t, ctx, us, cn)
+		got, err := cn.svc.SharedObjects(ctx, reviewer, d.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ids []string
+		for _, o := range got {
+			ids = append(ids, o.ObjectID)
+		}
+		slices.Sort(ids)
+		if diff := cmp.Diff(want, ids); diff != "" {
+			t.Errorf("cncert received from %s (case TLP:%s) (-entitled +received):\n%s", cid, caseTLP[cid], diff)
+		}
 	}
 }
