@@ -419,3 +419,17 @@ func (s *Service) Messages(ctx context.Context, actor accord.Actor, requestID st
 	})
 	return out, err
 }
+
+// RequestMessageBody returns the body of the request message that carries
+// r to its requested party, as CreateRequest signs it. With
+// StepMessageBody it lets a tool that writes history in bulk (package
+// synth) sign the same messages a node does.
+func RequestMessageBody(r *accord.Request) any {
+	return requestBody{Type: r.Type, Priority: r.Priority, Subject: r.Subject, Body: r.Body, LegalBasis: r.LegalBasis, AgreementDigest: r.AgreementDigest}
+}
+
+// StepMessageBody returns the kind and body of the message that carries
+// step st to the other party, as Act signs it (evidence aside).
+func StepMessageBody(st Step) (accord.MessageKind, any) {
+	return stepMessage(st)
+}

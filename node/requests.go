@@ -169,8 +169,7 @@ func (s *Service) CreateRequest(ctx context.Context, actor accord.Actor, in NewR
 		}
 		queued = ""
 		if !incoming && p.Kind == accord.PartyPeer {
-			body := requestBody{Type: r.Type, Priority: r.Priority, Subject: r.Subject, Body: r.Body, LegalBasis: r.LegalBasis, AgreementDigest: r.AgreementDigest}
-			if _, err := s.enqueue(tx, r, p.ID, accord.KindRequest, body, now); err != nil {
+			if _, err := s.enqueue(tx, r, p.ID, accord.KindRequest, RequestMessageBody(r), now); err != nil {
 				return err
 			}
 			queued = p.ID
