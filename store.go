@@ -249,6 +249,13 @@ type Tx interface {
 	// RequestID, the observables of objects peers shared (SharedIn); a
 	// value's hits list its cases first.
 
+	// Exchanged calls fn with every message between this node's party and
+	// peer ("" for every party) about the requests whose request message
+	// was received, by its receipt, in [from, to), that has a receipt
+	// received before asOf, with that receipt; by request id, receipt
+	// time and message id. The messages come without JWS and body is kept.
+	Exchanged(peer string, from, to, asOf time.Time, fn func(*Message, *Receipt) error) error
+
 	// AddSharedObjects records object versions sent or received in
 	// messages; each (MessageID, ObjectID, Version) once, all or none.
 	// EINVALID if a message or an object version is not stored.

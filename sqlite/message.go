@@ -340,3 +340,40 @@ func (t *tx) UpdateOutbox(o *accord.OutboxItem) error {
 	}
 	return nil
 }
+
+// sqlExchanged selects the messages of the requests received in a period,
+// each with its receipt: ?1 from, ?2 to, ?3 the peer ("" for all), ?4 as of.
+const sqlExchanged = `WITH reqs AS (
+		SELECT m.request_id FROM receipts r JOIN messages m ON m.id = r.message_id
+		WHERE r.received_at >= ?1 AND r.received_at < ?2 AND m.kind = 'request'
+		AND (?3 = '' OR m.sender = ?3 OR m.recipient = ?3))
+	SELECT m.id, m.kind, m.sender, m.recipient, m.request_id, m.seq, m.created_at, m.body, m.digest, m.received_at,
+		r.digest, r.sender, r.receiver, r.received_at
+	FROM reqs JOIN messages m ON m.request_id = reqs.request_id JOIN receipts r ON r.message_id = m.id
+	WHERE r.received_at < ?4
+	ORDER BY m.request_id, r.received_at, m.id`
+
+// Exchanged streams the messages of the requests received in a period,
+// each with its receipt.
+func (t *tx) Exchanged(peer string, from, to, asOf time.Time, fn func(*accord.Message, *accord.Receipt) error) error {
+	rows, err := t.tx.QueryContext(t.ctx, sqlExchanged, timeArg(from), timeArg(to), peer, timeArg(asOf))
+	if err != nil {
+		return translate(err, "read the exchanges of the period")
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var m accord.Message
+		var rc accord.Receipt
+		var body string
+		if err := rows.Scan(&m.ID, &m.Kind, &m.Sender, &m.Recipient, &m.RequestID, &m.Seq, timeDest{&m.CreatedAt}, &body, &m.Digest, timeDest{&m.ReceivedAt},
+			&rc.Digest, &rc.Sender, &rc.Receiver, timeDest{&rc.ReceivedAt}); err != nil {
+			return translate(err, "read the exchanges of the period")
+		}
+		m.Body = json.RawMessage(body)
+		rc.MessageID = m.ID
+		if err := fn(&m, &rc); err != nil {
+			return err
+		}
+	}
+	return translate(rows.Err(), "read the exchanges of the period")
+}
