@@ -71,13 +71,13 @@ func TestMigrations(t *testing.T) {
 		t.Fatalf("Close: %v", err)
 	}
 	tables := rawQuery(t, path, `SELECT group_concat(name, ' ') FROM (SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name)`)
-	if want := "answers case_objects cases checkpoints counters custody_events evidence evidence_transfers goose_db_version intel_objects ledger_alarms ledger_entries ledger_hashes messages observables outbox parties receipts request_events requests taxii_api_roots taxii_collections taxii_grants taxii_members taxii_status taxii_status_details users"; tables != want {
+	if want := "answers case_objects cases checkpoints counters custody_events evidence evidence_transfers goose_db_version intel_objects ledger_alarms ledger_entries ledger_hashes messages observables outbox parties receipts request_events requests shared_objects taxii_api_roots taxii_collections taxii_grants taxii_members taxii_status taxii_status_details users"; tables != want {
 		t.Errorf("tables after Open = %q, want %q", tables, want)
 	}
 	rows := rawQuery(t, path, `SELECT count(*) FROM goose_db_version`)
 	version := rawQuery(t, path, `SELECT max(version_id) FROM goose_db_version`)
-	if version != "9" {
-		t.Errorf("schema version after Open = %s, want 9", version)
+	if version != "11" {
+		t.Errorf("schema version after Open = %s, want 11", version)
 	}
 
 	// Re-opening applies nothing and keeps the data.
@@ -264,7 +264,7 @@ func TestNewerSchemaRefused(t *testing.T) {
 	if accord.ErrorCode(err) != accord.EINVALID {
 		t.Fatalf("Open of a newer database = %v (code %q), want code %q", err, accord.ErrorCode(err), accord.EINVALID)
 	}
-	want := "database schema version 99 is newer than this accord (9): upgrade accord"
+	want := "database schema version 99 is newer than this accord (11): upgrade accord"
 	if msg := accord.ErrorMessage(err); msg != want {
 		t.Errorf("Open of a newer database: message %q, want %q", msg, want)
 	}
