@@ -90,3 +90,15 @@ type SharedObject struct {
 	Type      string    `json:"type"`
 	At        time.Time `json:"at"` // when the message was sent (out) or received (in)
 }
+
+// SharedStats sums up what the nodes shared in a period: object versions
+// sent (ObjectsOut) and received (ObjectsIn); Observables, the distinct
+// normalised values those objects carry; Correlated, how many of those
+// values are also held elsewhere — a received one in a case of this node,
+// a sent one in what a peer shared — by equality.
+type SharedStats struct {
+	ObjectsOut  int `json:"objects_out"`
+	ObjectsIn   int `json:"objects_in"`
+	Observables int `json:"observables"`
+	Correlated  int `json:"correlated"`
+}

@@ -260,6 +260,9 @@ type Tx interface {
 	// messages; each (MessageID, ObjectID, Version) once, all or none.
 	// EINVALID if a message or an object version is not stored.
 	AddSharedObjects(objs []*SharedObject) error
+	// SharedStats sums up what messages of [from, to) carried (by the
+	// SharedObject's At).
+	SharedStats(from, to time.Time) (SharedStats, error)
 	// SharedObjects returns what the messages about a request carried,
 	// ordered by time, message id and object id.
 	SharedObjects(requestID string) ([]*SharedObject, error)

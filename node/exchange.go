@@ -126,3 +126,43 @@ func (s *Service) LatestCheckpoint(ctx context.Context, actor accord.Actor) (*ac
 	})
 	return cp, err
 }
+
+// EachRequest calls fn with every request this node holds, most recently
+// sent first, reading a page at a time in one read transaction. Needs
+// PermRead.
+func (s *Service) EachRequest(ctx context.Context, actor accord.Actor, fn func(*accord.Request) error) error {
+	if err := actor.Require(accord.PermRead); err != nil {
+		return err
+	}
+	const page = 5000
+	return s.store.View(ctx, func(tx accord.Tx) error {
+		for off := 0; ; off += page {
+			rs, err := tx.Requests(accord.RequestFilter{Limit: page, Offset: off})
+			if err != nil {
+				return err
+			}
+			for _, r := range rs {
+				if err := fn(r); err != nil {
+					return err
+				}
+			}
+			if len(rs) < page {
+				return nil
+			}
+		}
+	})
+}
+
+// SharedStats sums up what this node and its peers shared in [from, to).
+// Needs PermRead.
+func (s *Service) SharedStats(ctx context.Context, actor accord.Actor, from, to time.Time) (accord.SharedStats, error) {
+	if err := actor.Require(accord.PermRead); err != nil {
+		return accord.SharedStats{}, err
+	}
+	var st accord.SharedStats
+	err := s.store.View(ctx, func(tx accord.Tx) (err error) {
+		st, err = tx.SharedStats(from, to)
+		return err
+	})
+	return st, err
+}

@@ -4,6 +4,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"time"
 
 	"github.com/accord-cyber/accord"
 )
@@ -263,4 +264,23 @@ func (t *tx) SharedObjects(requestID string) ([]*accord.SharedObject, error) {
 		out = append(out, &o)
 	}
 	return out, translate(rows.Err(), "read the objects shared about request %s", requestID)
+}
+
+// sqlSharedStats sums up the shares of [?1, ?2): object versions out and
+// in, the distinct observables they carry, and those held elsewhere too.
+const sqlSharedStats = `WITH s AS (SELECT * FROM shared_objects WHERE at >= ?1 AND at < ?2),
+	v AS (SELECT DISTINCT o.kind, o.value, s.direction, o.object_id FROM s JOIN observables o ON o.object_id = s.object_id),
+	hit AS (SELECT DISTINCT v.kind, v.value FROM v WHERE
+		(v.direction = 'in' AND EXISTS (SELECT 1 FROM observables o2 JOIN case_objects c ON c.object_id = o2.object_id
+			WHERE o2.kind = v.kind AND o2.value = v.value AND o2.object_id <> v.object_id))
+		OR (v.direction = 'out' AND EXISTS (SELECT 1 FROM observables o2 JOIN shared_objects s2 ON s2.object_id = o2.object_id AND s2.direction = 'in'
+			WHERE o2.kind = v.kind AND o2.value = v.value)))
+	SELECT (SELECT count(*) FROM s WHERE direction = 'out'), (SELECT count(*) FROM s WHERE direction = 'in'),
+		(SELECT count(*) FROM (SELECT DISTINCT kind, value FROM v)), (SELECT count(*) FROM hit)`
+
+// SharedStats sums up what the messages of a period carried.
+func (t *tx) SharedStats(from, to time.Time) (accord.SharedStats, error) {
+	var st accord.SharedStats
+	err := t.tx.QueryRowContext(t.ctx, sqlSharedStats, timeArg(from), timeArg(to)).Scan(&st.ObjectsOut, &st.ObjectsIn, &st.Observables, &st.Correlated)
+	return st, translate(err, "sum up what was shared")
 }

@@ -279,6 +279,24 @@ func testIntelShared(t *testing.T, s accord.Store) {
 			return err
 		}
 		checkDiff(t, "AddressCases", []accord.ObservableHit{{Observable: *obs[1], Peer: peer, RequestID: req}}, addr)
+		// The domain went out and came in (ind1): correlated; the address
+		// came in only, and no case holds it: not. The domain also sits in
+		// case1, but by the very object that came in, which does not count.
+		st, err := tx.SharedStats(at(0), at(3*time.Minute))
+		if err != nil {
+			return err
+		}
+		checkDiff(t, "SharedStats of everything", accord.SharedStats{ObjectsOut: 1, ObjectsIn: 2, Observables: 2, Correlated: 1}, st)
+		st, err = tx.SharedStats(at(2*time.Minute), at(3*time.Minute))
+		if err != nil {
+			return err
+		}
+		checkDiff(t, "SharedStats of the last minute", accord.SharedStats{ObjectsOut: 1, Observables: 1, Correlated: 1}, st)
+		st, err = tx.SharedStats(at(time.Hour), at(2*time.Hour))
+		if err != nil {
+			return err
+		}
+		checkDiff(t, "SharedStats of an empty period", accord.SharedStats{}, st)
 		return nil
 	})
 	err := tryUpdate(s, func(tx accord.Tx) error { return tx.AddSharedObjects(in[:1]) })
