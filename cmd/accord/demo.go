@@ -16,6 +16,7 @@ import (
 
 	"github.com/accord-cyber/accord"
 	"github.com/accord-cyber/accord/federation"
+	"github.com/accord-cyber/accord/report"
 )
 
 func (m *Main) demoCommand() *cobra.Command {
@@ -66,6 +67,9 @@ type demoNode struct {
 	token string
 }
 
+// demoStart is when the demo's scenario begins.
+var demoStart = time.Date(2026, 5, 4, 8, 0, 0, 0, time.UTC)
+
 // nodeSummary is one node's part of the demo's JSON summary.
 type nodeSummary struct {
 	RequestsSent     int            `json:"requests_sent"`
@@ -76,10 +80,13 @@ type nodeSummary struct {
 	// SharedOut and SharedIn count the object versions sent to and
 	// received from the peer; PeerCorrelations the observables of this
 	// node's cases that the peer shared too.
-	SharedOut        int    `json:"shared_out"`
-	SharedIn         int    `json:"shared_in"`
-	PeerCorrelations int    `json:"peer_correlations"`
-	API              string `json:"api"`
+	SharedOut        int `json:"shared_out"`
+	SharedIn         int `json:"shared_in"`
+	PeerCorrelations int `json:"peer_correlations"`
+	// ReviewDigest is the digest of the joint-dialogue review of the
+	// scenario's days (report.BuildReview), which both nodes must share.
+	ReviewDigest string `json:"review_digest"`
+	API          string `json:"api"`
 	// Verify is "ok" when `accord verify` holds on the node, else the first
 	// problem it found.
 	Verify string `json:"verify"`
@@ -105,7 +112,7 @@ func (m *Main) runDemo(ctx context.Context, dir string, exit bool) error {
 		}
 		dir = d
 	}
-	clock := &scenarioClock{now: time.Date(2026, 5, 4, 8, 0, 0, 0, time.UTC)}
+	clock := &scenarioClock{now: demoStart}
 	us := &demoNode{id: "us-cert", home: filepath.Join(dir, "us-cert")}
 	cn := &demoNode{id: "cncert", home: filepath.Join(dir, "cncert")}
 	parties := map[*demoNode]accord.Party{
@@ -276,6 +283,12 @@ func summarize(ctx context.Context, dir string, us, cn *demoNode) demoSummary {
 			sum.OK = false
 			sum.Problems = append(sum.Problems, fmt.Sprintf("%s: %v", n.id, err))
 		}
+		if r, err := demoReview(ctx, n); err != nil {
+			sum.OK = false
+			sum.Problems = append(sum.Problems, fmt.Sprintf("%s: review: %v", n.id, err))
+		} else {
+			ns.ReviewDigest = r.Digest
+		}
 		if rep, err := n.env.svc.Verify(ctx, operator()); err != nil {
 			ns.Verify = err.Error()
 		} else if rep.OK {
@@ -305,8 +318,18 @@ func summarize(ctx context.Context, dir string, us, cn *demoNode) demoSummary {
 			}
 		}
 	}
+	if a, b := sum.Nodes["us-cert"].ReviewDigest, sum.Nodes["cncert"].ReviewDigest; a != b {
+		sum.Agree = false
+		sum.Problems = append(sum.Problems, fmt.Sprintf("the review digests differ: us-cert %s, cncert %s", a, b))
+	}
 	sum.OK = sum.OK && sum.Agree
 	return sum
+}
+
+// demoReview is the review of the scenario's days, up to the day before
+// the scenario clock's now.
+func demoReview(ctx context.Context, n *demoNode) (*report.Review, error) {
+	return report.BuildReview(ctx, n.env.svc, operator(), report.ReviewOptions{From: demoStart, To: n.env.svc.Now().AddDate(0, 0, -1)})
 }
 
 // countShared counts what n shared with its peer and received from it, and

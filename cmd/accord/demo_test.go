@@ -36,6 +36,9 @@ func TestDemoTwoNodesAgree(t *testing.T) {
 	}
 	// us-cert shares three of its four objects (the fourth is TLP:RED for no
 	// one), cncert two; each side's case correlates with the other's share.
+	if len(us.ReviewDigest) != 64 || us.ReviewDigest != cn.ReviewDigest {
+		t.Errorf("review digests: us %q, cn %q; both nodes must compute the same", us.ReviewDigest, cn.ReviewDigest)
+	}
 	if us.SharedOut != 3 || cn.SharedIn != 3 || cn.SharedOut != 2 || us.SharedIn != 2 || us.PeerCorrelations == 0 || cn.PeerCorrelations == 0 {
 		t.Errorf("shared out/in: us %d/%d, cn %d/%d; correlations with the peer's share: us %d, cn %d",
 			us.SharedOut, us.SharedIn, cn.SharedOut, cn.SharedIn, us.PeerCorrelations, cn.PeerCorrelations)
