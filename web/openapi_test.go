@@ -19,6 +19,7 @@ import (
 
 	"github.com/accord-cyber/accord"
 	"github.com/accord-cyber/accord/node"
+	"github.com/accord-cyber/accord/report"
 )
 
 // spec is the parsed openapi.json with a JSON Schema compiler over it, to
@@ -342,6 +343,7 @@ func enumSchemas() map[string][]string {
 		"ExportFormat":     node.ExportFormats,
 		"ObservableKind":   strs(accord.ObservableKinds),
 		"SharedDirection":  {accord.SharedIn, accord.SharedOut},
+		"ReportFormat":     report.Formats,
 		"ErrorCode":        {accord.EINVALID, accord.ENOTFOUND, accord.ECONFLICT, accord.EUNAUTHORIZED, accord.EFORBIDDEN, accord.EUNAVAILABLE, accord.EINTERNAL},
 	}
 }

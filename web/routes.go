@@ -64,6 +64,8 @@ func (s *server) routes() []route {
 		{"POST /api/v1/requests/{id}/evidence", accord.PermWriteCases, stream(s.uploadRequestEvidence), "Store the request body, streamed, as evidence of a request and open its chain of custody."},
 		{"POST /api/v1/requests/{id}/share", accord.PermWriteRequests, body(s, s.shareObjects), "Send objects of a case (all the peer may receive under TLP, or those named) to the peer of a request, in signed notifications."},
 		{"GET /api/v1/requests/{id}/objects", accord.PermRead, plain(s.listShared), "The threat intelligence objects the messages about a request carried, both ways."},
+		{"GET /api/v1/reports/weekly", accord.PermRead, plain(s.weeklyReport), "This node's statistics of an ISO week, each beside the week before, as HTML, PDF, JSON or CSV."},
+		{"GET /api/v1/reports/review", accord.PermRead, plain(s.reviewReport), "The joint-dialogue review of a period, computed from what both nodes hold, with its digest, as HTML, PDF, JSON or CSV."},
 		{"GET /api/v1/ledger", accord.PermRead, plain(s.ledgerHead), "The ledger's current size and RFC 6962 root hash."},
 		{"GET /api/v1/ledger/inclusion", accord.PermRead, plain(s.ledgerInclusion), "Prove that a message or its receipt is in the ledger."},
 		{"GET /api/v1/ledger/consistency", accord.PermRead, plain(s.ledgerConsistency), "Prove that the ledger at one size is a prefix of the ledger at a larger size."},

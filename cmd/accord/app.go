@@ -119,6 +119,7 @@ serves an HTTP API. See https://github.com/accord-cyber/accord#readme.`,
 		m.importCommand(),
 		m.exportCommand(),
 		m.correlateCommand(),
+		m.reportCommand(),
 		m.taxiiCommand(),
 	)
 	return root
