@@ -23,7 +23,9 @@ func TestReportRoutes(t *testing.T) {
 	sp.checkResponse(t, "GET /api/v1/reports/weekly", rec.Code, rec.Header(), rec.Body.Bytes())
 	var w struct {
 		Week     string
-		Requests struct{ Totals struct{ Opened struct{ Week int } } }
+		Requests struct {
+			Totals struct{ Opened struct{ Week int } }
+		}
 	}
 	if err := json.Unmarshal(rec.Body.Bytes(), &w); err != nil || rec.Code != 200 || w.Week != "2026-W10" || w.Requests.Totals.Opened.Week != 1 {
 		t.Errorf("weekly json: %d %.300s", rec.Code, rec.Body)
