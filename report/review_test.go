@@ -32,6 +32,9 @@ type scenarioStep struct {
 	key string // key of the request opened
 	new node.NewRequest
 	st  node.Step
+	// kase, when set, opens a case under key; closes, the case to close.
+	kase   *node.NewCase
+	closes string
 }
 
 // playScenario runs the fixed scenario of the review tests on a pair: a
@@ -89,6 +92,11 @@ func playScenario(t *testing.T, ctx context.Context, clock *testClock, us, cn *p
 		{at: day(11), by: "us", key: "R7", new: nr("cncert", accord.TypeNotification, accord.PriorityLow, "for awareness")},
 		{at: day(12), by: "cn", req: "R7", st: node.Step{Action: accord.ActionAcknowledge}},
 		{at: day(12).Add(time.Hour), by: "us", req: "R7", st: node.Step{Action: accord.ActionClose}},
+		// Cases, for the weekly statistics: the review does not read them.
+		{at: day(3).Add(time.Hour), by: "us", kase: &node.NewCase{Title: "Ransomware at a hospital", Category: "malicious-code", Sectors: []string{"health"}, OriginCountry: "CN", AffectedCountry: "US", TLP: accord.TLPAmber}},
+		{at: day(4).Add(time.Hour), by: "us", key: "C2", kase: &node.NewCase{Title: "Phishing of bank customers", Category: "fraud", Sectors: []string{"banking", "digital-infrastructure"}, AffectedCountry: "US"}},
+		{at: day(6).Add(time.Hour), by: "us", closes: "C2"},
+		{at: day(9).Add(time.Hour), by: "us", kase: &node.NewCase{Title: "Scanning", Category: "intrusions", OriginCountry: "RU"}},
 		// After the period: not counted, whatever it does.
 		{at: day(16), by: "cn", req: "R4", st: node.Step{Action: accord.ActionAnswerFinal, Body: "rest"}},
 		{at: day(17), by: "us", key: "R8", new: nr("cncert", accord.TypeInformation, accord.PriorityHigh, "next period")},
@@ -103,6 +111,20 @@ func playScenario(t *testing.T, ctx context.Context, clock *testClock, us, cn *p
 			t.Fatalf("scenario step at %s is before the clock (%s)", s.at, clock.Now())
 		}
 		p := nodes[s.by]
+		switch {
+		case s.kase != nil:
+			c, err := p.svc.CreateCase(ctx, analyst, *s.kase)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ids[s.key] = c.ID
+			continue
+		case s.closes != "":
+			if _, err := p.svc.CloseCase(ctx, analyst, ids[s.closes]); err != nil {
+				t.Fatal(err)
+			}
+			continue
+		}
 		if s.req == "" {
 			d, err := p.svc.CreateRequest(ctx, liaison, s.new)
 			if err != nil {

@@ -1,6 +1,9 @@
 package report_test
 
 import (
+	"bytes"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -65,16 +68,22 @@ func TestWeekly(t *testing.T) {
 	if diff := cmp.Diff([]string{"evidence/outgoing", "information/incoming", "information/outgoing", "investigation/outgoing", "mitigation/incoming", "preservation/outgoing"}, got); diff != "" {
 		t.Errorf("request rows (-want +got):\n%s", diff)
 	}
-	if w.Cases.Opened != (report.WeekCount{}) || w.Week != "2026-W10" {
-		t.Errorf("cases opened in W10: %+v (the scenario's cases are older); week %s", w.Cases.Opened, w.Week)
+	// The scenario opens two cases in W10 and closes one of them.
+	if w.Cases.Opened != (report.WeekCount{Week: 2}) || w.Cases.Closed != (report.WeekCount{Week: 1}) || w.Week != "2026-W10" {
+		t.Errorf("cases in W10: opened %+v, closed %+v; week %s", w.Cases.Opened, w.Cases.Closed, w.Week)
 	}
-	// This week's: the late case is opened now (the clock is past the scenario).
+	// This week's: the late case is opened now (the clock is past the
+	// scenario); the week before, the scenario's scanning case.
 	now, err := report.BuildWeekly(ctx, us.svc, reviewer, mondayOf(clock.Now()))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if now.Cases.Opened.Week != 1 || len(now.Cases.BySector) != 2 || now.Cases.ByOriginCountry[0] != (report.CaseRow{Key: "CN", Opened: report.WeekCount{Week: 1}}) {
+	wantOrigin := []report.CaseRow{{Key: "CN", Opened: report.WeekCount{Week: 1}}, {Key: "RU", Opened: report.WeekCount{Previous: 1}}}
+	if now.Cases.Opened != (report.WeekCount{Week: 1, Previous: 1}) || len(now.Cases.BySector) != 3 {
 		t.Errorf("this week's cases: %+v", now.Cases)
+	}
+	if diff := cmp.Diff(wantOrigin, now.Cases.ByOriginCountry); diff != "" {
+		t.Errorf("this week's cases by origin country (-want +got):\n%s", diff)
 	}
 	if _, err := report.BuildWeekly(ctx, us.svc, reviewer, mondayOf(clock.Now()).AddDate(0, 0, 14)); accord.ErrorField(err) != "week" {
 		t.Errorf("a week not begun: %v; want an error on week", err)
@@ -84,4 +93,34 @@ func TestWeekly(t *testing.T) {
 func mondayOf(t time.Time) time.Time {
 	d := time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
 	return d.AddDate(0, 0, -((int(d.Weekday()) + 6) % 7))
+}
+
+// TestWeeklyGolden checks the JSON of the scenario's week of 2 March on
+// us-cert, less the ledger checkpoint (keys and message ids differ from run
+// to run), against testdata/weekly.golden.json (-update rewrites it).
+func TestWeeklyGolden(t *testing.T) {
+	ctx, clock, us, cn := pair(t, day(1).AddDate(0, 0, -12))
+	playScenario(t, ctx, clock, us, cn)
+	w, err := report.BuildWeekly(ctx, us.svc, reviewer, mondayOf(day(2)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.Checkpoint = report.Checkpoint{}
+	var buf bytes.Buffer
+	if err := report.WriteWeeklyJSON(&buf, w); err != nil {
+		t.Fatal(err)
+	}
+	golden := filepath.Join("testdata", "weekly.golden.json")
+	if *update {
+		if err := os.WriteFile(golden, buf.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(string(want), buf.String()); diff != "" {
+		t.Errorf("weekly JSON differs from %s (-want +got):\n%s", golden, diff)
+	}
 }
