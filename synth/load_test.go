@@ -3,6 +3,7 @@ package synth_test
 import (
 	"context"
 	"crypto/ed25519"
+	"errors"
 	"log/slog"
 	"path/filepath"
 	"slices"
@@ -470,4 +471,70 @@ func rawState(t *testing.T, st accord.Store) []string {
 		t.Fatal(err)
 	}
 	return out
+}
+
+// failingStore is a store whose n-th write transaction first runs fail.
+type failingStore struct {
+	accord.Store
+	mu     sync.Mutex
+	n      int
+	writes int
+	fail   func() error
+}
+
+func (s *failingStore) Update(ctx context.Context, fn func(accord.Tx) error) error {
+	s.mu.Lock()
+	s.writes++
+	hit := s.writes == s.n
+	s.mu.Unlock()
+	if hit {
+		if err := s.fail(); err != nil {
+			return err
+		}
+	}
+	return s.Store.Update(ctx, fn)
+}
+
+// TestLoadFails checks that Load stops and says why when the store fails
+// or the context ends part-way, instead of hanging or loading on.
+func TestLoadFails(t *testing.T) {
+	h, err := synth.Generate(5, synth.Options{Requests: 120})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer synth.SetFlushMessages(50)()
+	a, b := identity(t, "us-cert"), identity(t, "cncert")
+	broken := accord.Errorf(accord.EUNAVAILABLE, "disk full")
+	for _, tc := range []struct {
+		name   string
+		writes int // the write that fails: the parties take 2, the cases 1, then the requests
+		cancel bool
+	}{
+		{"store fails preparing", 2, false},
+		{"store fails loading", 4, false},
+		{"context ends", 4, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			st := &failingStore{Store: openStore(t, "f"), n: tc.writes, fail: func() error { return broken }}
+			want := error(broken)
+			if tc.cancel {
+				st.fail = func() error { cancel(); return nil }
+				want = context.Canceled
+			}
+			other := &failingStore{Store: openStore(t, "g")}
+			err := synth.LoadPair(ctx, other, st, a, b, h)
+			if !errors.Is(err, want) {
+				t.Errorf("LoadPair = %v; want %v", err, want)
+			}
+			var n int
+			if err := st.View(context.Background(), func(tx accord.Tx) (err error) { n, err = tx.CountRequests(accord.RequestFilter{}); return err }); err != nil {
+				t.Fatal(err)
+			}
+			if n == len(h.Requests) {
+				t.Errorf("the failing store holds all %d requests", n)
+			}
+		})
+	}
 }
