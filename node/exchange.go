@@ -59,6 +59,17 @@ func (s *Service) Exchanges(ctx context.Context, actor accord.Actor, peer string
 	if err := actor.Require(accord.PermRead); err != nil {
 		return err
 	}
+	// Party ids, kinds, types and priorities repeat on every row: one
+	// string each, so that what a caller keeps of many exchanges (lists of
+	// overdue requests) does not hold a copy per row.
+	seen := map[string]string{}
+	intern := func(s string) string {
+		if x, ok := seen[s]; ok {
+			return x
+		}
+		seen[s] = s
+		return s
+	}
 	return s.store.View(ctx, func(tx accord.Tx) error {
 		var cur *Exchange
 		flush := func() error {
@@ -81,13 +92,14 @@ func (s *Service) Exchanges(ctx context.Context, actor accord.Actor, peer string
 			if cur == nil {
 				cur = &Exchange{RequestID: m.RequestID}
 			}
-			st := ExchangeStep{MessageID: m.ID, Digest: m.Digest, Kind: m.Kind, Sender: m.Sender, Seq: m.Seq, At: rc.ReceivedAt}
+			st := ExchangeStep{MessageID: m.ID, Digest: m.Digest, Kind: accord.MessageKind(intern(string(m.Kind))), Sender: intern(m.Sender), Seq: m.Seq, At: rc.ReceivedAt}
 			if m.Kind == accord.KindRequest {
 				var b requestBody
 				if err := json.Unmarshal(m.Body, &b); err != nil {
 					return accord.Internal(err, "stored message %s", m.ID)
 				}
-				cur.From, cur.To, cur.Type, cur.Priority, cur.AgreementDigest = m.Sender, m.Recipient, b.Type, b.Priority, b.AgreementDigest
+				cur.From, cur.To, cur.AgreementDigest = intern(m.Sender), intern(m.Recipient), intern(b.AgreementDigest)
+				cur.Type, cur.Priority = accord.RequestType(intern(string(b.Type))), accord.Priority(intern(string(b.Priority)))
 				// The request message comes first, whatever its receipt time.
 				cur.Steps = append([]ExchangeStep{st}, cur.Steps...)
 				return nil
@@ -96,7 +108,7 @@ func (s *Service) Exchanges(ctx context.Context, actor accord.Actor, peer string
 			if err := json.Unmarshal(m.Body, &b); err != nil {
 				return accord.Internal(err, "stored message %s", m.ID)
 			}
-			st.Final, st.Ground, st.Score, st.Objects = b.Final, b.Ground, b.Score, len(b.Objects)
+			st.Final, st.Ground, st.Score, st.Objects = b.Final, intern(b.Ground), b.Score, len(b.Objects)
 			cur.Steps = append(cur.Steps, st)
 			return nil
 		})
