@@ -14,6 +14,9 @@
 // node.Service.Verify holds on a loaded store and node.Service reads it
 // back as it would a live one; the package's acceptance test plays a small
 // history through two real nodes and compares their stores with LoadPair's.
+// A load is the same each time for the same history and identities:
+// message ids are UUIDv7 of the time each message was sent with bits drawn
+// from the seed, and Ed25519 signatures are deterministic.
 //
 // # The distributions
 //

@@ -40,7 +40,10 @@ var flushMessages = 4000
 // order the node appended them. node.Service.Verify then holds, and the
 // store reads back through node.Service as if the node had lived through
 // h. Load is for benchmarks and demos: it writes in bulk, one store
-// transaction per few thousand messages, signing on every core.
+// transaction per few thousand messages, signing on every core. It
+// records no users (the events name liaison-1 … and analyst-1 …, who may
+// be added with node.Service.AddUser) and no checkpoints, which a running
+// node signs and has witnessed (node.Service.Offer).
 //
 // st must hold no case, request or ledger entry yet (ECONFLICT otherwise);
 // the identities must be those of h's two parties (EINVALID otherwise).
@@ -57,9 +60,10 @@ func Load(ctx context.Context, st accord.Store, self, peer *federation.Identity,
 	return load(ctx, h, idents, []*writer{{store: st, side: side}})
 }
 
-// LoadPair writes history h into a and b as the nodes of parties a.Party()
-// and b.Party() store it after exchanging every message of h, as Load
-// does for one of them; each message and receipt is signed once for both.
+// LoadPair writes history h into a and b as the nodes of parties
+// ida.Party() and idb.Party() store it after exchanging every message of
+// h, as Load does for one of them, with the same errors; each message and
+// receipt is signed once for both.
 // The two stores then hold the same requests (each from its side), the
 // same messages and the same receipts.
 func LoadPair(ctx context.Context, a, b accord.Store, ida, idb *federation.Identity, h *History) error {
