@@ -175,6 +175,9 @@ func (s *Service) RecordCustody(ctx context.Context, actor accord.Actor, id, eve
 		return nil, accord.FieldError("reason", "is required: a chain of custody says why")
 	}
 	if event == accord.CustodyVerified {
+		if s.blobs == nil {
+			return nil, accord.Errorf(accord.EUNAVAILABLE, "this node has no evidence store: evidence %s cannot be verified here", id)
+		}
 		d, err := s.EvidenceItem(ctx, actor, id)
 		if err != nil {
 			return nil, err

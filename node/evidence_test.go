@@ -76,4 +76,10 @@ func TestEvidenceCustodyAndVerify(t *testing.T) {
 	if _, err := svc.RecordCustody(ctx, analyst, d.ID, accord.CustodyVerified, "again"); accord.ErrorCode(err) != accord.ECONFLICT {
 		t.Errorf("verified custody of a replaced file: %v, want conflict", err)
 	}
+	// A service over the same store without the evidence store cannot
+	// verify: it says so, rather than failing on the missing store.
+	bare := node.New(node.Config{Store: store, Agreement: accord.DefaultAgreement(), Clock: clock, Self: "us-cert", Logger: quiet})
+	if _, err := bare.RecordCustody(ctx, analyst, d.ID, accord.CustodyVerified, "check"); accord.ErrorCode(err) != accord.EUNAVAILABLE {
+		t.Errorf("verify without an evidence store: %v; want unavailable", err)
+	}
 }
