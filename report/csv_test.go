@@ -87,7 +87,7 @@ func TestReviewCSV(t *testing.T) {
 		header string
 		rows   int
 	}{
-		{"summary.csv", "key,value", 18},
+		{"summary.csv", "key,value", 19},
 		{"groups.csv", "type,responder,requests,acknowledged,time_to_acknowledge_count,time_to_acknowledge_median_seconds,time_to_acknowledge_p90_seconds,time_to_acknowledge_max_seconds," +
 			"answer_owed,answered,time_to_answer_count,time_to_answer_median_seconds,time_to_answer_p90_seconds,time_to_answer_max_seconds," +
 			"answered_within_deadline,answered_within_deadline_share,overdue,declined,withdrawn,ratings_count,ratings_sum,ratings_mean,ratings_1,ratings_2,ratings_3,ratings_4,ratings_5", 8},

@@ -120,7 +120,7 @@ func summarySection(r *Review) docSection {
 	if !cp.CosignedAt.IsZero() {
 		cosigned = formatTime(cp.CosignedAt)
 	}
-	return docSection{ID: "summary", Heading: "Summary", Blocks: []block{
+	sec := docSection{ID: "summary", Heading: "Summary", Blocks: []block{
 		{Facts: facts},
 		{Sub: "Key figures"},
 		{Facts: key},
@@ -138,6 +138,11 @@ func summarySection(r *Review) docSection {
 			"equal digests mean equal figures. The checkpoint is the state of this node's ledger when the review was computed, which holds every message and " +
 			"receipt counted; accord verify checks them against it."},
 	}}
+	if r.AwaitingReceipts > 0 {
+		sec.Blocks = append(sec.Blocks, block{Para: fmt.Sprintf("%s sent by this node still wait for their receipts: until they come back, "+
+			"the other node may hold facts this one lacks, and the two digests may differ.", plural(r.AwaitingReceipts, "message"))})
+	}
+	return sec
 }
 
 func timelinessSection(r *Review) docSection {

@@ -70,6 +70,7 @@ func ReviewTables(r *Review) []Table {
 		{"generated_at", rfc(r.GeneratedAt)},
 		{"agreement_digest", r.Agreement},
 		{"messages", itoa(r.Messages)},
+		{"awaiting_receipts", itoa(r.AwaitingReceipts)},
 		{"digest", r.Digest},
 		{"checkpoint_origin", r.Checkpoint.Origin},
 		{"checkpoint_size", i64(r.Checkpoint.Size)},

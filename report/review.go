@@ -62,6 +62,11 @@ type Review struct {
 	Checkpoint Checkpoint `json:"checkpoint"`
 	// Messages is how many messages the figures were computed from.
 	Messages int `json:"messages"`
+	// AwaitingReceipts is how many messages this node has sent (about any
+	// request) whose receipts have not come back: while there are any,
+	// the other node may hold facts this one lacks, and the two digests
+	// may differ. Not under the digest.
+	AwaitingReceipts int `json:"awaiting_receipts"`
 
 	// Totals sums Groups; Groups are per request type and responding
 	// party, by type then party.
@@ -272,6 +277,9 @@ func BuildReview(ctx context.Context, svc *node.Service, actor accord.Actor, opt
 	}
 	r.Checkpoint, err = checkpoint(ctx, svc, actor)
 	if err != nil {
+		return nil, err
+	}
+	if r.AwaitingReceipts, err = svc.PendingOutbox(ctx, opts.Peer); err != nil {
 		return nil, err
 	}
 	return r, nil

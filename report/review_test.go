@@ -177,6 +177,22 @@ func TestReviewBothNodesAgree(t *testing.T) {
 		t.Errorf("checkpoints: us %+v, cn %+v", a.Checkpoint, b.Checkpoint)
 	}
 
+	// A message sent and not yet receipted is counted as awaiting, and
+	// changes nothing under the digest.
+	if a.AwaitingReceipts != 0 {
+		t.Errorf("awaiting receipts after the scenario: %d, want 0", a.AwaitingReceipts)
+	}
+	if _, err := us.svc.CreateRequest(ctx, liaison, node.NewRequest{CaseID: "us-cert-C0001", To: "cncert", Type: accord.TypeInformation, Priority: accord.PriorityLow, Subject: "in flight"}); err != nil {
+		t.Fatal(err)
+	}
+	inFlight, err := report.BuildReview(ctx, us.svc, reviewer, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if inFlight.AwaitingReceipts != 1 || inFlight.Digest != a.Digest {
+		t.Errorf("with a message in flight: awaiting %d (want 1), digest %s (want %s)", inFlight.AwaitingReceipts, inFlight.Digest, a.Digest)
+	}
+
 	// One receipt time, one microsecond later, on cncert's side only.
 	db, err := sql.Open("sqlite", cn.path)
 	if err != nil {
