@@ -123,6 +123,9 @@ with the peer's before the dialogue meets.`,
 				if f.out != "" && f.out != "-" {
 					fmt.Fprintf(m.Stderr, "review digest %s (ledger %s at size %d)\n", r.Digest, r.Checkpoint.Origin, r.Checkpoint.Size)
 				}
+				if r.AwaitingReceipts > 0 {
+					fmt.Fprintf(m.Stderr, "note: %d messages sent by this node still wait for their receipts; until they come back the peer's digest may differ\n", r.AwaitingReceipts)
+				}
 				return nil
 			})
 		},
