@@ -15,6 +15,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gowebpki/jcs"
+
 	"github.com/accord-cyber/accord"
 	"github.com/accord-cyber/accord/stix"
 )
@@ -175,7 +177,7 @@ func (s *Service) importChunk(tx accord.Tx, rep *ImportReport, chunk []*stix.Obj
 		rep.Objects++
 		k := keys[i]
 		if d, ok := held[k]; ok {
-			if d != row.Digest {
+			if differs(tx, k, d, row) {
 				rep.Skipped = append(rep.Skipped, SkippedItem{Item: row.ID + " " + versionName(row.Version),
 					Reason: "another object with this id and version is held already; a changed object needs a new modified time"})
 				continue
@@ -200,6 +202,24 @@ func (s *Service) importChunk(tx accord.Tx, rep *ImportReport, chunk []*stix.Obj
 	}
 	rep.Observables += len(obs)
 	return tx.AddObservables(obs)
+}
+
+// differs reports whether row is another object than the version held
+// under its key, whose digest is held: the bytes differ and so does their
+// RFC 8785 form. The same object may come back in other bytes — shared by
+// a peer (canonical JSON inside a signed message) after it was imported
+// here as a file, or the other way round — and is then the same version.
+func differs(tx accord.Tx, k accord.ObjectKey, held string, row *accord.IntelObject) bool {
+	if held == row.Digest {
+		return false
+	}
+	got, err := tx.ObjectsByKey([]accord.ObjectKey{k})
+	if err != nil || got[k] == nil {
+		return true
+	}
+	a, errA := jcs.Transform(got[k].Object)
+	b, errB := jcs.Transform(row.Object)
+	return errA != nil || errB != nil || !bytes.Equal(a, b)
 }
 
 func versionName(v string) string {

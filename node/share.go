@@ -254,8 +254,8 @@ type sharedBatch struct {
 // writeShared stores what the batch's notifications shared: new object
 // versions with their observables, a record per object and message, and
 // links into the requests' cases. A version held already with other
-// content keeps what is held (the message, stored, proves what the peer
-// sent) and is logged.
+// content (see differs) keeps what is held (the message, stored, proves
+// what the peer sent) and is logged.
 func (in *inbox) writeShared() error {
 	if len(in.shares) == 0 {
 		return nil
@@ -279,7 +279,7 @@ func (in *inbox) writeShared() error {
 		newIDs := map[string]bool{}
 		for _, row := range b.rows {
 			k := accord.ObjectKey{ID: row.ID, Version: row.Version}
-			if d, ok := held[k]; ok && d != row.Digest {
+			if d, ok := held[k]; ok && differs(tx, k, d, row) {
 				in.s.log.Warn("a peer shared another object under an id and version held here; the one held is kept",
 					"peer", in.peer, "message", b.message.ID, "object", row.ID, "version", row.Version)
 				continue

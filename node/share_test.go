@@ -152,10 +152,37 @@ func TestShareWithPeer(t *testing.T) {
 	if _, err := cn.svc.Share(ctx, liaison, d.ID, node.ShareSpec{}); accord.ErrorField(err) != "case_id" {
 		t.Errorf("sharing about a request without a case: %v; want an error on case_id", err)
 	}
+	// cncert's case also takes us-cert's file: cncert holds those objects
+	// already, as the message carried them (canonical JSON, other bytes
+	// than the file's), and they are the same versions.
+	imp, err := cn.svc.ImportSTIX(ctx, analyst, strings.NewReader(shareBundle()), node.ImportOptions{CaseID: cc.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if imp.Unchanged != 3 || imp.Added != 1 || len(imp.Skipped) != 0 {
+		t.Errorf("cncert imports what it was shared: %+v; want 3 unchanged (in other bytes), 1 added, none skipped", imp)
+	}
 	if _, err := cn.svc.Share(ctx, liaison, d.ID, node.ShareSpec{CaseID: cc.ID}); err != nil {
 		t.Fatal(err)
 	}
 	pipe(t, ctx, cn, us)
+	// us-cert gets its own indicator and address back, in canonical bytes:
+	// the same versions, recorded as shared by cncert.
+	back, err := us.svc.SharedObjects(ctx, reviewer, d.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var in []string
+	for _, o := range back {
+		if o.Direction == accord.SharedIn {
+			in = append(in, o.ObjectID)
+		}
+	}
+	slices.Sort(in)
+	wantIn := []string{"indicator--1a1b1c1d-0000-4000-8000-000000000001", "ipv4-addr--1a1b1c1d-0000-4000-8000-000000000002", "ipv4-addr--2a2b2c2d-0000-4000-8000-000000000001"}
+	if diff := cmp.Diff(wantIn, in); diff != "" {
+		t.Errorf("what us-cert recorded as shared by cncert (-want +got):\n%s", diff)
+	}
 	// On us-cert, what cncert shared about us-cert's own request joins the request's case.
 	ucs, err := us.svc.Correlate(ctx, reviewer, accord.ObsCIDR, "203.0.113.0/24")
 	if err != nil {
@@ -171,6 +198,8 @@ func TestShareWithPeer(t *testing.T) {
 		c.ID + "|| 203.0.113.9",
 		c.ID + "|| 203.0.113.9",
 		"|cncert|" + d.ID + " 203.0.113.0/24",
+		"|cncert|" + d.ID + " 203.0.113.9",
+		"|cncert|" + d.ID + " 203.0.113.9",
 	}
 	if diff := cmp.Diff(wantWhere, where); diff != "" {
 		t.Errorf("us-cert's hits in 203.0.113.0/24 (-want +got):\n%s", diff)

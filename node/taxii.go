@@ -1,13 +1,11 @@
 package node
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 
 	"github.com/google/uuid"
-	"github.com/gowebpki/jcs"
 
 	"github.com/accord-cyber/accord"
 	"github.com/accord-cyber/accord/stix"
@@ -363,7 +361,7 @@ func (s *Service) TAXIIAddObjects(ctx context.Context, actor accord.Actor, root,
 			k := keys[i]
 			msg := "added to collection " + c.ID
 			if d, ok := held[k]; ok {
-				if d != cd.row.Digest && !sameContent(tx, k, cd.row.Object) {
+				if differs(tx, k, d, cd.row) {
 					st.Failures = append(st.Failures, accord.TAXIIStatusDetail{ID: k.ID, Version: k.Version,
 						Message: "another object with this id and version is held already; a changed object needs a new modified time"})
 					continue
@@ -400,16 +398,6 @@ func (s *Service) TAXIIAddObjects(ctx context.Context, actor accord.Actor, root,
 
 // sameContent reports whether the stored version k is the same JSON as
 // raw, but for white space and member order (RFC 8785 canonical forms).
-func sameContent(tx accord.Tx, k accord.ObjectKey, raw []byte) bool {
-	held, err := tx.ObjectsByKey([]accord.ObjectKey{k})
-	if err != nil || held[k] == nil {
-		return false
-	}
-	a, errA := jcs.Transform(held[k].Object)
-	b, errB := jcs.Transform(raw)
-	return errA == nil && errB == nil && bytes.Equal(a, b)
-}
-
 func upper(t accord.TLP) string {
 	b := []byte(t)
 	for i, c := range b {
